@@ -1,0 +1,1 @@
+"""nasforge: Lightning + Hydra templates for NAS and model-hardware co-design."""

@@ -1,0 +1,1 @@
+"""Domain-free machinery: optimisation, schedules and (later) search spaces, supernets, search."""

@@ -1,0 +1,5 @@
+"""LightningModules shared by every domain."""
+
+from nasforge.lit.child_module import ChildModule
+
+__all__ = ["ChildModule"]

@@ -1,0 +1,123 @@
+"""``ChildModule``: trains one fixed network (a baseline or a searched child) on any task."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+from torch.optim import Optimizer
+from torchmetrics import MaxMetric, MinMetric
+
+from nasforge.core.optim import build_optimizer, clip_grad_norm_mixed_
+
+__all__ = ["ChildModule"]
+
+
+class ChildModule(L.LightningModule):
+    """Lightning system around a plain ``nn.Module`` and a task (loss, batch layout, metrics).
+
+    Logs ``train/loss``, ``val/<metric>``, ``test/<metric>`` and ``val/<monitor>_best``, where the
+    task names its metrics and which one to monitor (CTR: ``auc``, ``logloss``; monitor ``auc``).
+
+    Args:
+        net: the network; called through ``task.forward(net, batch)``.
+        task: loss, metrics and batch layout (e.g. :class:`nasforge.tasks.CTRTask`).
+        optimizer: partial optimiser, completed with the parameters (Hydra ``_partial_: true``).
+        sparse_optimizer: partial optimiser for sparse embedding gradients, when ``optimizer``
+            cannot step them (Adam: pair it with ``torch.optim.SparseAdam``) (default: None).
+        scheduler: partial ``(optimizer, total_steps) -> LRScheduler`` stepped every batch
+            (default: None).
+        compile: wrap ``net`` in ``torch.compile`` at fit time (default: False).
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        task: Any,
+        optimizer: Callable[..., Optimizer],
+        sparse_optimizer: Callable[..., Optimizer] | None = None,
+        scheduler: Callable[..., Any] | None = None,
+        compile: bool = False,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(logger=False, ignore=["net", "task"])
+        self.net = net
+        self.task = task
+        self.val_metrics = task.metrics()
+        self.test_metrics = task.metrics()
+        best = MaxMetric if task.monitor_mode == "max" else MinMetric
+        self.val_best = best()
+
+    def forward(self, batch: Any) -> torch.Tensor:
+        """Inference: the network's raw output on ``batch``."""
+        return self.task.forward(self.net, batch)
+
+    def setup(self, stage: str) -> None:
+        if self.hparams.compile and stage == "fit":
+            self.net = torch.compile(self.net)
+
+    def on_train_start(self) -> None:
+        # Sanity-check validation must not count towards the best score.
+        self.val_metrics.reset()
+        self.val_best.reset()
+
+    def _step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        output = self.task.forward(self.net, batch)
+        target = self.task.target(batch)
+        return self.task.loss(output, target), output, target
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        loss, _, target = self._step(batch)
+        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(target))
+        return loss
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        loss, output, target = self._step(batch)
+        self.task.update_metrics(self.val_metrics, output.detach(), target)
+        self.log("val/loss", loss, on_epoch=True, batch_size=len(target))
+
+    def on_validation_epoch_end(self) -> None:
+        values = self.val_metrics.compute()
+        self.val_metrics.reset()
+        for name, value in values.items():
+            self.log(f"val/{name}", value, prog_bar=True)
+        monitored = values[self.task.monitor]
+        self.val_best.update(monitored)
+        self.log(f"val/{self.task.monitor}_best", self.val_best.compute(), prog_bar=True)
+
+    def test_step(self, batch: Any, batch_idx: int) -> None:
+        loss, output, target = self._step(batch)
+        self.task.update_metrics(self.test_metrics, output.detach(), target)
+        self.log("test/loss", loss, on_epoch=True, batch_size=len(target))
+
+    def on_test_epoch_end(self) -> None:
+        values = self.test_metrics.compute()
+        self.test_metrics.reset()
+        for name, value in values.items():
+            self.log(f"test/{name}", value)
+
+    def configure_gradient_clipping(
+        self,
+        optimizer: Optimizer,
+        gradient_clip_val: float | None = None,
+        gradient_clip_algorithm: str | None = None,
+    ) -> None:
+        """Clip by global L2 norm, counting sparse embedding gradients too (stock clipping rejects them)."""
+        if not gradient_clip_val:
+            return
+        if gradient_clip_algorithm not in (None, "norm"):
+            self.clip_gradients(optimizer, gradient_clip_val, gradient_clip_algorithm)
+            return
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        clip_grad_norm_mixed_(params, gradient_clip_val)
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        optimizer = build_optimizer(self.net, self.hparams.optimizer, self.hparams.sparse_optimizer)
+        if self.hparams.scheduler is None:
+            return {"optimizer": optimizer}
+        total_steps = int(self.trainer.estimated_stepping_batches)
+        scheduler = self.hparams.scheduler(optimizer=optimizer, total_steps=total_steps)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,0 +1,92 @@
+"""The ``train`` stage: fit one network on the run's data, then test the best checkpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hydra
+import lightning as L
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from nasforge.pipeline import RunContext
+from nasforge.utils.instantiators import build_trainer
+from nasforge.utils.pylogger import RankedLogger
+
+__all__ = ["TrainStage", "build_datamodule", "build_model"]
+
+log = RankedLogger(__name__)
+
+
+def build_datamodule(data_cfg: DictConfig) -> L.LightningDataModule:
+    """Instantiate, prepare and set up the data, so its shapes are known before the model is built."""
+    log.info(f"Instantiating datamodule <{data_cfg._target_}>")
+    datamodule = hydra.utils.instantiate(data_cfg)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    return datamodule
+
+
+def build_model(model_cfg: DictConfig, datamodule: L.LightningDataModule) -> L.LightningModule:
+    """Instantiate the LightningModule, filling ``net`` with what the data decides (e.g. vocab sizes).
+
+    The filled values are written back into ``model_cfg`` so the saved config rebuilds the same model.
+    """
+    data_kwargs = datamodule.model_kwargs() if hasattr(datamodule, "model_kwargs") else {}
+    if data_kwargs:
+        with open_dict(model_cfg):
+            for key, value in data_kwargs.items():
+                model_cfg.net[key] = value
+    log.info(f"Instantiating model <{model_cfg._target_}> with net <{model_cfg.net._target_}>")
+    return hydra.utils.instantiate(model_cfg)
+
+
+def data_source_info(datamodule: L.LightningDataModule) -> dict[str, Any]:
+    """Where the data came from; warns loudly when it is a generated sample, not real data."""
+    info = dict(getattr(datamodule, "source_info", lambda: {})())
+    if info.get("generated"):
+        banner = "!" * 78
+        log.warning(
+            f"\n{banner}\n  GENERATED DATA: {info.get('path')}\n"
+            f"  {info.get('note', 'This run uses a synthetic sample, not the real dataset.')}\n"
+            f"  Metrics below say nothing about the real dataset.\n{banner}"
+        )
+    return info
+
+
+class TrainStage:
+    """Fit ``cfg.model`` on ``cfg.data`` with ``cfg.trainer``; test the best checkpoint.
+
+    Args:
+        name: stage name, used for the resume marker (default: "train").
+        test: run the test split after fitting (default: True).
+    """
+
+    def __init__(self, name: str = "train", test: bool = True) -> None:
+        self.name = name
+        self.test = test
+
+    def run(self, context: RunContext) -> dict[str, Any]:
+        cfg = context.cfg
+        datamodule = build_datamodule(cfg.data)
+        context.info["data"] = data_source_info(datamodule)
+        model = build_model(cfg.model, datamodule)
+        OmegaConf.save(cfg, context.output_dir / "config.yaml", resolve=True)
+
+        trainer = build_trainer(cfg)
+        trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        metrics = _floats(trainer.callback_metrics)
+
+        best_path = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        if self.test:
+            if not best_path:
+                log.warning("No best checkpoint was saved; testing the current weights")
+            trainer.test(model=model, datamodule=datamodule, ckpt_path=best_path or None)
+            metrics.update(_floats(trainer.callback_metrics))
+        return {"metrics": metrics, "best_checkpoint": best_path}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, test={self.test})"
+
+
+def _floats(values: dict[str, Any]) -> dict[str, float]:
+    return {key: float(value) for key, value in values.items()}

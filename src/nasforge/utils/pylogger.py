@@ -1,0 +1,30 @@
+"""A logger that prints once in a multi-process run (rank 0 only), as in lightning-hydra-template."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from lightning_utilities.core.rank_zero import rank_prefixed_message, rank_zero_only
+
+__all__ = ["RankedLogger"]
+
+
+class RankedLogger(logging.LoggerAdapter):
+    """``logging`` adapter that drops messages on ranks other than 0 unless ``rank_zero_only=False``."""
+
+    def __init__(self, name: str = __name__, rank_zero_only: bool = True, extra: Mapping | None = None):
+        super().__init__(logger=logging.getLogger(name), extra=extra)
+        self.rank_zero_only = rank_zero_only
+
+    def log(self, level: int, msg: str, *args, **kwargs) -> None:
+        if not self.isEnabledFor(level):
+            return
+        rank = getattr(rank_zero_only, "rank", None)
+        msg, kwargs = self.process(msg, kwargs)
+        if rank is None or not self.rank_zero_only:
+            if rank is not None:
+                msg = rank_prefixed_message(msg, rank)
+            self.logger.log(level, msg, *args, **kwargs)
+        elif rank == 0:
+            self.logger.log(level, msg, *args, **kwargs)
