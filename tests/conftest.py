@@ -1,0 +1,64 @@
+"""Shared fixtures: the real configs, composed once per test and shrunk to CPU-sized runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
+
+from nasforge.utils.resolvers import register_resolvers
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = PROJECT_ROOT / "configs"
+
+os.environ.setdefault("PROJECT_ROOT", str(PROJECT_ROOT))
+# Tests never touch the network, whatever the user's W&B login.
+os.environ["WANDB_MODE"] = "offline"
+os.environ["WANDB_SILENT"] = "true"
+register_resolvers()
+
+#: rows of each generated dataset used by end-to-end tests
+TINY_ROWS = 4000
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder per test session, so generated samples and caches are made once."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture
+def compose_train(tmp_path: Path, shared_data_dir: Path) -> Callable[..., DictConfig]:
+    """Compose ``train.yaml`` with overrides, pointed at ``tmp_path`` and shrunk for the CPU."""
+
+    def _compose(overrides: list[str], task: str = "train.yaml") -> DictConfig:
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+            cfg = compose(task, overrides=overrides, return_hydra_config=True)
+        with open_dict(cfg):
+            cfg.hydra.runtime.output_dir = str(tmp_path / "run")
+            cfg.hydra.job.num = 0
+            cfg.paths.output_dir = str(tmp_path / "run")
+            cfg.paths.log_dir = str(tmp_path / "logs")
+            cfg.paths.data_dir = str(shared_data_dir)
+            cfg.trainer.accelerator = "cpu"
+            cfg.trainer.devices = 1
+            cfg.trainer.enable_progress_bar = False
+            cfg.trainer.enable_model_summary = False
+            if "data" in cfg and "synthetic_rows" in cfg.data:
+                cfg.data.synthetic_rows = TINY_ROWS
+                cfg.data.batch_size = 256
+            if cfg.get("callbacks"):
+                cfg.callbacks.pop("rich_progress_bar", None)
+                cfg.callbacks.pop("model_summary", None)
+        HydraConfig().set_config(cfg)
+        return cfg
+
+    yield _compose
+    GlobalHydra.instance().clear()
