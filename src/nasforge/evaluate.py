@@ -41,9 +41,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 def _run_config(cfg: DictConfig, ckpt_path: Path) -> DictConfig:
     config_path = Path(cfg.run_config) if cfg.get("run_config") else ckpt_path.parent.parent / "config.yaml"
     if not config_path.is_file():
-        raise FileNotFoundError(
-            f"No run config at {config_path}; pass run_config=<training run>/config.yaml"
-        )
+        raise FileNotFoundError(f"No run config at {config_path}; pass run_config=<training run>/config.yaml")
     run_cfg = OmegaConf.load(config_path)
     if cfg.get("data"):
         run_cfg.data = OmegaConf.merge(run_cfg.data, cfg.data)
@@ -62,7 +60,9 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
-        raise CheckpointError(f"{ckpt_path} does not fit the model of {cfg.get('run_config')}: {error}") from error
+        raise CheckpointError(
+            f"{ckpt_path} does not fit the model of {cfg.get('run_config')}: {error}"
+        ) from error
 
     trainer = hydra.utils.instantiate(cfg.trainer, logger=False)
     results = trainer.test(model=model, datamodule=datamodule)[0]

@@ -68,7 +68,9 @@ def _jsonable(value: Any) -> Any:
 def _build_stages(cfg: DictConfig) -> list[Stage]:
     specs = cfg.get("pipeline", {}).get("stages")
     if not specs:
-        raise ValueError("The config names no pipeline stages: set `pipeline=<recipe>` (see configs/pipeline/).")
+        raise ValueError(
+            "The config names no pipeline stages: set `pipeline=<recipe>` (see configs/pipeline/)."
+        )
     stages = [hydra.utils.instantiate(spec) for spec in specs]
     names = [stage.name for stage in stages]
     if len(set(names)) != len(names):

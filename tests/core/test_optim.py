@@ -1,3 +1,4 @@
+import itertools
 from functools import partial
 
 import pytest
@@ -83,7 +84,9 @@ def test_dense_sparse_optimizer_steps_both_and_follows_scheduler():
     assert not torch.equal(model.fc.weight, fc_before)
     assert [g["lr"] for g in opt.param_groups] == pytest.approx([0.1, 0.1])
 
-    restored = build_optimizer(model, partial(torch.optim.Adam, lr=0.1), partial(torch.optim.SparseAdam, lr=0.1))
+    restored = build_optimizer(
+        model, partial(torch.optim.Adam, lr=0.1), partial(torch.optim.SparseAdam, lr=0.1)
+    )
     restored.load_state_dict(opt.state_dict())
     assert restored.state_dict()["sparse"]["state"].keys() == opt.state_dict()["sparse"]["state"].keys()
     with pytest.raises(ValueError, match="dense"):
@@ -101,7 +104,7 @@ def test_warmup_cosine_shape():
     assert lrs[0] == pytest.approx(0.1)
     assert max(lrs) == pytest.approx(1.0)
     assert lrs.index(max(lrs)) == 9
-    assert all(a >= b for a, b in zip(lrs[9:], lrs[10:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(lrs[9:]))
     assert lrs[-1] < 0.01
 
 

@@ -46,7 +46,11 @@ def test_ctr_task_forward_uses_dense_and_sparse():
         seen["args"] = (dense.shape, sparse.shape)
         return dense.sum(1)
 
-    batch = {"dense": torch.ones(4, 3), "sparse": torch.zeros(4, 2, dtype=torch.int32), "label": torch.ones(4)}
+    batch = {
+        "dense": torch.ones(4, 3),
+        "sparse": torch.zeros(4, 2, dtype=torch.int32),
+        "label": torch.ones(4),
+    }
     out = CTRTask().forward(net, batch)
     assert seen["args"] == ((4, 3), (4, 2))
     assert torch.equal(out, torch.full((4,), 3.0))

@@ -31,7 +31,7 @@ def warmup_cosine(
         raise ValueError(f"warmup_cosine needs total_steps >= 1, got {total_steps}")
     if not 0.0 <= warmup_fraction < 1.0:
         raise ValueError(f"warmup_cosine needs 0 <= warmup_fraction < 1, got {warmup_fraction}")
-    warmup_steps = int(round(warmup_fraction * total_steps))
+    warmup_steps = round(warmup_fraction * total_steps)
 
     def scale(step: int) -> float:
         if step < warmup_steps:

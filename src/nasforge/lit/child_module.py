@@ -43,9 +43,16 @@ class ChildModule(L.LightningModule):
         compile: bool = False,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(logger=False, ignore=["net", "task"])
+        # Only plain values go into checkpoints (loadable with weights_only=True); the run's
+        # config.yaml records the partials.
+        self.save_hyperparameters(
+            logger=False, ignore=["net", "task", "optimizer", "sparse_optimizer", "scheduler"]
+        )
         self.net = net
         self.task = task
+        self.optimizer_factory = optimizer
+        self.sparse_optimizer_factory = sparse_optimizer
+        self.scheduler_factory = scheduler
         self.val_metrics = task.metrics()
         self.test_metrics = task.metrics()
         best = MaxMetric if task.monitor_mode == "max" else MinMetric
@@ -115,9 +122,9 @@ class ChildModule(L.LightningModule):
         clip_grad_norm_mixed_(params, gradient_clip_val)
 
     def configure_optimizers(self) -> dict[str, Any]:
-        optimizer = build_optimizer(self.net, self.hparams.optimizer, self.hparams.sparse_optimizer)
-        if self.hparams.scheduler is None:
+        optimizer = build_optimizer(self.net, self.optimizer_factory, self.sparse_optimizer_factory)
+        if self.scheduler_factory is None:
             return {"optimizer": optimizer}
         total_steps = int(self.trainer.estimated_stepping_batches)
-        scheduler = self.hparams.scheduler(optimizer=optimizer, total_steps=total_steps)
+        scheduler = self.scheduler_factory(optimizer=optimizer, total_steps=total_steps)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -44,9 +44,7 @@ class CTRTask:
 
     def metrics(self) -> MetricCollection:
         """A fresh set of epoch metrics, updated with ``(logits, target)``."""
-        return MetricCollection(
-            {"auc": BinaryAUROC(thresholds=self.auc_thresholds), "logloss": LogLoss()}
-        )
+        return MetricCollection({"auc": BinaryAUROC(thresholds=self.auc_thresholds), "logloss": LogLoss()})
 
     def update_metrics(self, metrics: MetricCollection, logits: torch.Tensor, target: Any) -> None:
         metrics["auc"].update(torch.sigmoid(logits.float()), target.long())
