@@ -10,28 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy
-import pyarrow
 import torch
+from _env import environment
 
 from nasforge.recsys.data import CTRDataModule
 from nasforge.recsys.data.generate import write_criteo
-
-
-def _commit() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def main() -> None:
@@ -74,13 +61,7 @@ def main() -> None:
         "batches": batches,
         "num_workers": args.num_workers,
         "seconds": round(best, 3),
-        "device": "cpu",
-        "cpus": os.cpu_count(),
-        "commit": _commit(),
-        "torch": torch.__version__,
-        "pyarrow": pyarrow.__version__,
-        "numpy": numpy.__version__,
-        "python": sys.version.split()[0],
+        **environment("cpu"),
     }))  # fmt: skip
 
 

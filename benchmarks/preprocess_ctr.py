@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -20,29 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from _env import environment
+
 REFERENCE_ROWS_PER_S = 77_000  # the public reference preprocessor, all in memory
-
-
-def _env() -> dict:
-    import numpy
-    import pyarrow
-    import torch
-
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    return {
-        "device": "cpu",
-        "cpus": os.cpu_count(),
-        "commit": commit,
-        "torch": torch.__version__,
-        "pyarrow": pyarrow.__version__,
-        "numpy": numpy.__version__,
-        "python": sys.version.split()[0],
-    }
 
 
 def _child(path: str, cache: str, mode: str) -> None:
@@ -115,7 +94,7 @@ def main() -> None:
         "split": "random 8:1:1",
         "reference_rows_per_s": REFERENCE_ROWS_PER_S,
         "results": results,
-        **_env(),
+        **environment("cpu"),
     }
     print(json.dumps(figure))
 

@@ -27,9 +27,7 @@ def test_every_experiment_fast_dev_run(compose_train, experiment: str):
 
 
 def test_train_then_eval_round_trip(compose_train, tmp_path: Path):
-    cfg = compose_train(
-        ["experiment=dlrm_criteo", "trainer.max_epochs=1", "trainer.limit_train_batches=6"]
-    )
+    cfg = compose_train(["experiment=dlrm_criteo", "trainer.max_epochs=1", "trainer.limit_train_batches=6"])
     metrics = run(cfg)
     run_dir = Path(cfg.paths.output_dir)
     saved = json.loads((run_dir / "metrics.json").read_text())
@@ -64,7 +62,7 @@ def test_finished_stages_are_not_run_again(compose_train, monkeypatch):
 def test_corrupt_checkpoint_is_a_clear_error(tmp_path: Path):
     bad = tmp_path / "broken.ckpt"
     bad.write_bytes(b"PK\x03\x04 this is not a whole checkpoint")
-    with pytest.raises(CheckpointError, match="broken.ckpt is not a readable checkpoint"):
+    with pytest.raises(CheckpointError, match=r"broken\.ckpt is not a readable checkpoint"):
         load_checkpoint(bad)
     with pytest.raises(CheckpointError, match="not found"):
         load_checkpoint(tmp_path / "missing.ckpt")

@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from nasforge.pipeline import write_json
 from nasforge.stages.train import build_datamodule, data_source_info
-from nasforge.utils.pylogger import RankedLogger
+from nasforge.utils.pylogger import RankedLogger, route_lightning_logs_to_root
 
 __all__ = ["CheckpointError", "evaluate", "load_checkpoint"]
 
@@ -50,6 +50,7 @@ def _run_config(cfg: DictConfig, ckpt_path: Path) -> DictConfig:
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Test ``cfg.ckpt_path``; writes ``eval_metrics.json`` to this run's output folder."""
+    route_lightning_logs_to_root()
     ckpt_path = Path(cfg.ckpt_path).expanduser().resolve()
     checkpoint = load_checkpoint(ckpt_path)
     run_cfg = _run_config(cfg, ckpt_path)

@@ -20,7 +20,7 @@ import hydra
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
-from nasforge.utils.pylogger import RankedLogger
+from nasforge.utils.pylogger import RankedLogger, route_lightning_logs_to_root
 
 __all__ = ["RunContext", "Stage", "run", "write_json"]
 
@@ -80,6 +80,7 @@ def _build_stages(cfg: DictConfig) -> list[Stage]:
 
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Run every stage of ``cfg.pipeline`` in order; return the merged metrics (also in metrics.json)."""
+    route_lightning_logs_to_root()
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)

@@ -117,6 +117,9 @@ def build_optimizer(
     dense, sparse = split_sparse_parameters(module)
     if not sparse:
         return optimizer(params=dense)
+    # Embedding backward builds valid sparse tensors; opting out explicitly skips the per-step
+    # invariant checks and the warning PyTorch prints when nobody has chosen.
+    torch.sparse.check_sparse_tensor_invariants.disable()
     optimizer_cls = getattr(optimizer, "func", optimizer)
     if isinstance(optimizer_cls, type) and issubclass(optimizer_cls, SPARSE_CAPABLE_OPTIMIZERS):
         return optimizer(params=dense + sparse)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from lightning_utilities.core.rank_zero import rank_prefixed_message, rank_zero_only
 
-__all__ = ["RankedLogger"]
+__all__ = ["RankedLogger", "route_lightning_logs_to_root"]
 
 
 class RankedLogger(logging.LoggerAdapter):
@@ -28,3 +28,17 @@ class RankedLogger(logging.LoggerAdapter):
             self.logger.log(level, msg, *args, **kwargs)
         elif rank == 0:
             self.logger.log(level, msg, *args, **kwargs)
+
+
+def route_lightning_logs_to_root() -> None:
+    """Drop the console handler Lightning adds to its logger, so Hydra's handlers print each line once.
+
+    Lightning attaches a ``StreamHandler`` to the ``lightning`` logger at import and still propagates
+    to the root logger, which Hydra has configured: every Lightning message appeared twice.
+    """
+    if not logging.getLogger().handlers:
+        return
+    lightning_logger = logging.getLogger("lightning")
+    for handler in list(lightning_logger.handlers):
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            lightning_logger.removeHandler(handler)

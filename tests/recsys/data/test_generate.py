@@ -170,8 +170,17 @@ def test_avazu_file_follows_the_public_layout(tmp_path):
     stamps = [datetime.strptime(v, "%y%m%d%H") for v in col["hour"]]
     assert min(hours) >= 14102100 and max(hours) <= 14103023
     assert len({s.date() for s in stamps}) == 10 and len({s.hour for s in stamps}) == 24
-    for name in ("site_id", "site_domain", "site_category", "app_id", "app_domain", "app_category",
-                 "device_id", "device_ip", "device_model"):
+    for name in (
+        "site_id",
+        "site_domain",
+        "site_category",
+        "app_id",
+        "app_domain",
+        "app_category",
+        "device_id",
+        "device_ip",
+        "device_model",
+    ):
         assert all(HEX.fullmatch(v) for v in col[name]), name
     for name in ("C1", "banner_pos", "device_type", "device_conn_type", *(f"C{i}" for i in range(14, 22))):
         assert all(INT.fullmatch(v) for v in col[name]), name
@@ -276,8 +285,12 @@ def test_command_line(tmp_path):
 SAMPLERS = {
     "criteo": (sample_criteo, criteo.CAT_NAMES, criteo.PAIRS, (0.22, 0.28)),
     "avazu": (sample_avazu, avazu.COLUMNS, avazu.PAIRS, (0.14, 0.20)),
-    "kdd": (sample_kdd, ("AdID", "QueryID", "KeywordID", "UserID", "AdvertiserID", "demo", "slot"), kdd.PAIRS,
-            (0.045, 0.08)),
+    "kdd": (
+        sample_kdd,
+        ("AdID", "QueryID", "KeywordID", "UserID", "AdvertiserID", "demo", "slot"),
+        kdd.PAIRS,
+        (0.045, 0.08),
+    ),
 }
 
 
@@ -313,6 +326,7 @@ def _heldout_auc(train, test, fields, pairs, shuffle=False):
     additive = sum(enc.values())
     crossed = additive.copy()
     for f, g in pairs:
+
         def key(b, f=f, g=g):
             return b.fields[f].astype(np.int64) * (1 << 20) + b.fields[g]
 

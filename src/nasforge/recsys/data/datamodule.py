@@ -16,8 +16,8 @@ from torch.utils.data import DataLoader
 from nasforge.recsys.data.cache import CacheInfo
 from nasforge.recsys.data.dataset import CTRBatchDataset, Segment
 from nasforge.recsys.data.preprocessor import PreprocessOptions, preprocess
-from nasforge.recsys.data.source import DataSource, resolve_source
 from nasforge.recsys.data.segments import split_segments
+from nasforge.recsys.data.source import DataSource, resolve_source
 
 __all__ = ["CTRDataModule"]
 

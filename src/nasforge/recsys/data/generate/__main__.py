@@ -22,8 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, required=True, help="number of data rows (lines)")
     parser.add_argument("--out", required=True, help="output file (criteo, avazu) or folder (kdd)")
     parser.add_argument("--seed", type=int, default=0, help="world seed; files with one seed share a signal")
-    parser.add_argument("--part", type=int, default=0,
-                        help="independent sample of the same world, e.g. 1 for a test file")
+    parser.add_argument(
+        "--part", type=int, default=0, help="independent sample of the same world, e.g. 1 for a test file"
+    )
     parser.add_argument("--no-progress", action="store_true", help="never show the progress bar")
     args = parser.parse_args(argv)
     if args.rows < 0:
@@ -35,8 +36,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = write(args.out, rows=args.rows, seed=args.seed, part=args.part, progress=progress)
     seconds = time.perf_counter() - start
     paths = out if isinstance(out, tuple) else (out,)
-    log.info("dataset=%s: wrote %d rows in %.1f s (%.0f rows/s) to %s", args.dataset, args.rows, seconds,
-             args.rows / max(seconds, 1e-9), ", ".join(str(p) for p in paths))
+    log.info(
+        "dataset=%s: wrote %d rows in %.1f s (%.0f rows/s) to %s",
+        args.dataset,
+        args.rows,
+        seconds,
+        args.rows / max(seconds, 1e-9),
+        ", ".join(str(p) for p in paths),
+    )
     return 0
 
 

@@ -41,8 +41,9 @@ class PlantedSignal:
         by_name = {f.name: f for f in fields}
         unknown = sorted({n for p in pairs for n in p} - set(by_name))
         if unknown:
-            raise ValueError(f"{type(self).__name__}: pairs name unknown fields {unknown}; fields are "
-                             f"{sorted(by_name)}.")
+            raise ValueError(
+                f"{type(self).__name__}: pairs name unknown fields {unknown}; fields are {sorted(by_name)}."
+            )
         field_weight = dict(field_weight or {})
         scales = rng.lognormal(0.0, 0.5, len(fields))
         self.first = {

@@ -32,17 +32,24 @@ from nasforge.recsys.data.generate._format import (
 from nasforge.recsys.data.generate._signal import PlantedSignal
 
 _TAG = 2
-HEADER = ("id,click,hour,C1,banner_pos,site_id,site_domain,site_category,app_id,app_domain,app_category,"
-          "device_id,device_ip,device_model,device_type,device_conn_type,C14,C15,C16,C17,C18,C19,C20,C21")
+HEADER = (
+    "id,click,hour,C1,banner_pos,site_id,site_domain,site_category,app_id,app_domain,app_category,"
+    "device_id,device_ip,device_model,device_type,device_conn_type,C14,C15,C16,C17,C18,C19,C20,C21"
+)
 START = datetime(2014, 10, 21)  # the public file covers 14102100 .. 14103023
 APP_SHARE = 0.35  # rows from apps; their site_* columns hold the "no site" code, and the other way round
 # Hex columns: (vocabulary, exponent, head). Real vocabularies are 4.7k, 7.7k, 26, 8.5k, 559, 36, 2.7M,
 # 6.7M, 8.3k; device_id's head is its dominant "a99f214a" (~80% of rows).
 HEX_FIELDS = {
-    "site_id": (4000, 1.2, APP_SHARE), "site_domain": (5000, 1.2, APP_SHARE),
-    "site_category": (26, 1.6, APP_SHARE), "app_id": (6000, 1.2, 1 - APP_SHARE),
-    "app_domain": (500, 1.4, 1 - APP_SHARE), "app_category": (36, 1.6, 1 - APP_SHARE),
-    "device_id": (100_000, 1.05, 0.8), "device_ip": (200_000, 1.05, 0.0), "device_model": (5000, 1.15, 0.0),
+    "site_id": (4000, 1.2, APP_SHARE),
+    "site_domain": (5000, 1.2, APP_SHARE),
+    "site_category": (26, 1.6, APP_SHARE),
+    "app_id": (6000, 1.2, 1 - APP_SHARE),
+    "app_domain": (500, 1.4, 1 - APP_SHARE),
+    "app_category": (36, 1.6, 1 - APP_SHARE),
+    "device_id": (100_000, 1.05, 0.8),
+    "device_ip": (200_000, 1.05, 0.0),
+    "device_model": (5000, 1.15, 0.0),
 }
 SITE, APP = ("site_id", "site_domain", "site_category"), ("app_id", "app_domain", "app_category")
 # Integer-coded columns: labels, most frequent first, or (lo, hi, k): k distinct values from range(lo, hi).
@@ -60,10 +67,35 @@ INT_FIELDS = {
     "C20": ((100_000, 100_249, 160), 1.3),  # plus -1 in front, the real file's most common value
     "C21": ((1, 256, 60), 1.3),
 }
-COLUMNS = ("C1", "banner_pos", *SITE, *APP, "device_id", "device_ip", "device_model", "device_type",
-           "device_conn_type", "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21")
-PAIRS = (("banner_pos", "site_id"), ("app_category", "C15"), ("C14", "device_model"), ("site_domain", "C17"),
-         ("app_id", "C21"), ("device_conn_type", "C16"), ("C19", "device_type"), ("C18", "site_category"))
+COLUMNS = (
+    "C1",
+    "banner_pos",
+    *SITE,
+    *APP,
+    "device_id",
+    "device_ip",
+    "device_model",
+    "device_type",
+    "device_conn_type",
+    "C14",
+    "C15",
+    "C16",
+    "C17",
+    "C18",
+    "C19",
+    "C20",
+    "C21",
+)
+PAIRS = (
+    ("banner_pos", "site_id"),
+    ("app_category", "C15"),
+    ("C14", "device_model"),
+    ("site_domain", "C17"),
+    ("app_id", "C21"),
+    ("device_conn_type", "C16"),
+    ("C19", "device_type"),
+    ("C18", "site_category"),
+)
 FIELD_WEIGHT = {"device_ip": 0.3, "device_id": 0.5}
 COMPONENT_STD = (1.0, 1.0, 0.15)  # first order, pairs, hour of day
 POSITIVE_RATE = 0.17
@@ -113,8 +145,9 @@ class AvazuWorld:
         n = len(hours)
         idx = self._draw(rng, n)
         c = [s * p for s, p in zip(self.scale, self._components(idx, hours % 24), strict=True)]
-        batch = CTRBatch(fields=idx, label=np.empty(0), first_order=c[0] + c[2], interaction=c[1],
-                         bias=self.bias)
+        batch = CTRBatch(
+            fields=idx, label=np.empty(0), first_order=c[0] + c[2], interaction=c[1], bias=self.bias
+        )
         batch.label = (rng.random(n) < sigmoid(batch.logit)).astype(np.int64)
         batch.fields["id"] = rng.integers(0, 2**64 - 1, n, dtype=np.uint64, endpoint=True)
         batch.fields["hour"] = hours
@@ -122,8 +155,11 @@ class AvazuWorld:
 
     def format(self, batch: CTRBatch, hour_table: np.ndarray) -> bytes:
         """The exact CSV bytes of ``batch`` (no header); ``hour_table`` maps hour index to ``YYMMDDHH``."""
-        cols = [encode_ints(batch.fields["id"]), encode_ints(batch.label),
-                np.take(hour_table, batch.fields["hour"], axis=0)]
+        cols = [
+            encode_ints(batch.fields["id"]),
+            encode_ints(batch.label),
+            np.take(hour_table, batch.fields["hour"], axis=0),
+        ]
         cols += [np.take(self.tables[name], batch.fields[name], axis=0) for name in COLUMNS]
         return join_rows(cols, ",")
 
@@ -161,8 +197,9 @@ def sample_avazu(rows: int, seed: int = 0, days: int = 10, part: int = 0) -> CTR
     """The rows :func:`write_avazu` writes for the same arguments, with their generating logits."""
     rows, days, part = _check("sample_avazu", rows, days, part)
     starts = range(0, max(rows, 1), CHUNK_ROWS)
-    return CTRBatch.concat([_chunk(seed, part, rows, days, c, s, min(s + CHUNK_ROWS, rows))
-                            for c, s in enumerate(starts)])
+    return CTRBatch.concat(
+        [_chunk(seed, part, rows, days, c, s, min(s + CHUNK_ROWS, rows)) for c, s in enumerate(starts)]
+    )
 
 
 def write_avazu(

@@ -34,15 +34,62 @@ _TAG = 1
 # Vocabulary sizes of C1..C26. Real Kaggle counts (1460, 583, 10.1M, 2.2M, 305, 24, 12517, 633, 3, 93145,
 # 5683, 8.4M, 3194, 27, 14992, 5.5M, 10, 5652, 2173, 4, 7.0M, 18, 15, 286181, 105, 142572) with the
 # multi-million ones cut to 10^4..10^5 so a world builds in well under a second.
-CAT_SIZES = (1460, 583, 100_000, 60_000, 305, 24, 10_000, 633, 3, 30_000, 5683, 100_000, 3194, 27,
-             10_000, 80_000, 10, 5652, 2173, 4, 100_000, 18, 15, 40_000, 105, 30_000)
+CAT_SIZES = (
+    1460,
+    583,
+    100_000,
+    60_000,
+    305,
+    24,
+    10_000,
+    633,
+    3,
+    30_000,
+    5683,
+    100_000,
+    3194,
+    27,
+    10_000,
+    80_000,
+    10,
+    5652,
+    2173,
+    4,
+    100_000,
+    18,
+    15,
+    40_000,
+    105,
+    30_000,
+)
 # I1..I13 as floor(exp(N(log(median + 1), sigma))) - 1, medians near the real ones; then P(negative).
-DENSE = ((1, 1.0), (2, 1.5), (6, 1.3), (4, 1.0), (2600, 1.5), (30, 1.5), (3, 1.3), (8, 1.0), (37, 1.2),
-         (0, 0.8), (1, 1.0), (0, 0.8), (4, 1.0))
+DENSE = (
+    (1, 1.0),
+    (2, 1.5),
+    (6, 1.3),
+    (4, 1.0),
+    (2600, 1.5),
+    (30, 1.5),
+    (3, 1.3),
+    (8, 1.0),
+    (37, 1.2),
+    (0, 0.8),
+    (1, 1.0),
+    (0, 0.8),
+    (4, 1.0),
+)
 NEGATIVE = {"I2": 0.04, "I3": 0.002}
 NEVER_MISSING = ("I2", "C1", "C2", "C5", "C14", "C17")
-PAIRS = (("C6", "C14"), ("C9", "C17"), ("C20", "C22"), ("C23", "C5"), ("C1", "C25"), ("C2", "C8"),
-         ("C13", "C19"), ("C11", "C18"))
+PAIRS = (
+    ("C6", "C14"),
+    ("C9", "C17"),
+    ("C20", "C22"),
+    ("C23", "C5"),
+    ("C1", "C25"),
+    ("C2", "C8"),
+    ("C13", "C19"),
+    ("C11", "C18"),
+)
 DENSE_PAIRS = (("I1", "C6"), ("I7", "C17"), ("I11", "C14"))
 # Target std of: categorical main effects, dense main effects, categorical pairs, dense x categorical.
 # The two interaction parts carry about half of the logit variance.
@@ -72,8 +119,9 @@ class CriteoWorld:
         self.beta = rng.standard_normal(len(DENSE))
         self.missing_w = rng.standard_normal(len(DENSE))
         by_name = {f.name: f for f in self.cats}
-        self.dense_pairs = [(DENSE_NAMES.index(d), c, centred_table(rng, by_name[c], extra_rows=1))
-                            for d, c in DENSE_PAIRS]
+        self.dense_pairs = [
+            (DENSE_NAMES.index(d), c, centred_table(rng, by_name[c], extra_rows=1)) for d, c in DENSE_PAIRS
+        ]
         # Calibrate on a sample of the world itself: standardise log-counts, scale the four parts to
         # COMPONENT_STD, then pick the bias that gives POSITIVE_RATE.
         self.x_mean, self.x_std = np.zeros(len(DENSE)), np.ones(len(DENSE))
@@ -116,8 +164,13 @@ class CriteoWorld:
         """``n`` rows with their labels and logit parts (categorical index ``size`` = missing)."""
         idx, values, missing = self._draw(rng, n, missing_rate)
         c = [s * p for s, p in zip(self.scale, self._components(idx, values, missing), strict=True)]
-        batch = CTRBatch(fields=dict(idx), label=np.empty(0), first_order=c[0] + c[1],
-                         interaction=c[2] + c[3], bias=self.bias)
+        batch = CTRBatch(
+            fields=dict(idx),
+            label=np.empty(0),
+            first_order=c[0] + c[1],
+            interaction=c[2] + c[3],
+            bias=self.bias,
+        )
         batch.label = (rng.random(n) < sigmoid(batch.logit)).astype(np.int64)
         for j, name in enumerate(DENSE_NAMES):
             batch.fields[name] = values[:, j]
@@ -157,12 +210,14 @@ def sample_criteo(rows: int, seed: int = 0, part: int = 0, missing_rate: float =
     world, rate = criteo_world(seed), _check_rate("sample_criteo", missing_rate)
     starts = range(0, max(rows, 1), CHUNK_ROWS)
     chunk_rows = [min(CHUNK_ROWS, rows - s) for s in starts]
-    return CTRBatch.concat([world.sample(_chunk_rng(seed, (2, part), rows, c), n, rate)
-                            for c, n in enumerate(chunk_rows)])
+    return CTRBatch.concat(
+        [world.sample(_chunk_rng(seed, (2, part), rows, c), n, rate) for c, n in enumerate(chunk_rows)]
+    )
 
 
-def _write(path: Path, rows: int, seed: int, key: tuple[int, ...], missing_rate: float, progress: bool
-           ) -> Path:
+def _write(
+    path: Path, rows: int, seed: int, key: tuple[int, ...], missing_rate: float, progress: bool
+) -> Path:
     world = criteo_world(seed)
 
     def chunk(c: int, start: int, stop: int) -> bytes:
@@ -172,7 +227,12 @@ def _write(path: Path, rows: int, seed: int, key: tuple[int, ...], missing_rate:
 
 
 def write_criteo(
-    path: str | Path, rows: int, seed: int = 0, missing_rate: float = 0.1, *, part: int = 0,
+    path: str | Path,
+    rows: int,
+    seed: int = 0,
+    missing_rate: float = 0.1,
+    *,
+    part: int = 0,
     progress: bool = False,
 ) -> Path:
     """Write a Criteo Kaggle ``train.txt`` of ``rows`` lines.

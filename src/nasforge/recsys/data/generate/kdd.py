@@ -37,8 +37,10 @@ _TAG = 3
 # name: (vocabulary, exponent, head, id range). Real counts: 641k ads, 14.8k advertisers, 26M queries,
 # 1.2M keywords, 4M titles, 3.2M descriptions, 23M users.
 SIZES = {
-    "AdID": (50_000, 1.1, 0.0, 22_000_000), "QueryID": (100_000, 1.05, 0.0, 26_000_000),
-    "KeywordID": (20_000, 1.1, 0.0, 1_250_000), "UserID": (100_000, 1.05, 0.25, 23_900_000),
+    "AdID": (50_000, 1.1, 0.0, 22_000_000),
+    "QueryID": (100_000, 1.05, 0.0, 26_000_000),
+    "KeywordID": (20_000, 1.1, 0.0, 1_250_000),
+    "UserID": (100_000, 1.05, 0.25, 23_900_000),
 }
 ADVERTISERS, URLS, TITLES, DESCRIPTIONS, KEYWORDS_PER_AD = 5000, 4000, 40_000, 30_000, 3
 SLOTS = ((1, 1), (2, 1), (2, 2), (3, 1), (3, 2), (3, 3))  # (Depth, Position)
@@ -46,13 +48,29 @@ SLOT_PROBS = (0.2, 0.2, 0.15, 0.2, 0.13, 0.12)
 GENDER_PROBS, AGE_PROBS = (0.05, 0.5, 0.45), (0.02, 0.12, 0.2, 0.25, 0.2, 0.12, 0.09)
 PROFILE_SHARE = 0.9  # users (other than 0) that have a profile line
 # "demo" is 1 + 7 * gender + age from the user's profile (0: no profile), "slot" indexes SLOTS.
-PAIRS = (("QueryID", "AdvertiserID"), ("demo", "AdvertiserID"), ("KeywordID", "demo"),
-         ("slot", "AdvertiserID"))
+PAIRS = (
+    ("QueryID", "AdvertiserID"),
+    ("demo", "AdvertiserID"),
+    ("KeywordID", "demo"),
+    ("slot", "AdvertiserID"),
+)
 COMPONENT_STD = (1.0, 1.2)  # first order, pairs; the position bias below comes on top
 POSITION_BIAS = -0.5  # per slot below the top
 CLICKED_RATE = 0.06  # share of lines with Click > 0
-COLUMNS = ("Click", "Impression", "DisplayURL", "AdID", "AdvertiserID", "Depth", "Position", "QueryID",
-           "KeywordID", "TitleID", "DescriptionID", "UserID")
+COLUMNS = (
+    "Click",
+    "Impression",
+    "DisplayURL",
+    "AdID",
+    "AdvertiserID",
+    "Depth",
+    "Position",
+    "QueryID",
+    "KeywordID",
+    "TitleID",
+    "DescriptionID",
+    "UserID",
+)
 
 
 class KDDWorld:
@@ -86,8 +104,9 @@ class KDDWorld:
         # the planted tables can be centred.
         ad_p, user_p = self.fields["AdID"].pmf(), self.fields["UserID"].pmf()
         derived = [
-            TabulatedField("AdvertiserID", ADVERTISERS, probs=tuple(np.bincount(
-                self.ad_advertiser, ad_p, ADVERTISERS))),
+            TabulatedField(
+                "AdvertiserID", ADVERTISERS, probs=tuple(np.bincount(self.ad_advertiser, ad_p, ADVERTISERS))
+            ),
             TabulatedField("demo", 22, probs=tuple(np.bincount(self.user_demo, user_p, 22))),
             TabulatedField("slot", len(SLOTS), probs=SLOT_PROBS),
         ]
@@ -118,14 +137,22 @@ class KDDWorld:
         Position and Impression)."""
         idx, slot, impressions = self._draw(rng, n)
         fo, inter, pos = self._components(idx, slot)
-        batch = CTRBatch(fields=idx, label=np.empty(0), first_order=self.scale[0] * fo + pos,
-                         interaction=self.scale[1] * inter, bias=self.bias)
+        batch = CTRBatch(
+            fields=idx,
+            label=np.empty(0),
+            first_order=self.scale[0] * fo + pos,
+            interaction=self.scale[1] * inter,
+            bias=self.bias,
+        )
         batch.label = rng.binomial(impressions, sigmoid(batch.logit))
         depth, position = np.asarray(SLOTS).T
         ad = idx["AdID"]
         batch.fields.update(
-            Impression=impressions, Depth=depth[slot], Position=position[slot],
-            DisplayURL=self.advertiser_url[idx["AdvertiserID"]], TitleID=self.ad_title[ad],
+            Impression=impressions,
+            Depth=depth[slot],
+            Position=position[slot],
+            DisplayURL=self.advertiser_url[idx["AdvertiserID"]],
+            TitleID=self.ad_title[ad],
             DescriptionID=self.ad_description[ad],
         )
         return batch
@@ -143,8 +170,11 @@ class KDDWorld:
         """``UserID Gender Age`` lines for the users with a profile, sorted by UserID."""
         users = np.flatnonzero(self.has_profile)
         users = users[np.argsort(self.ids["UserID"][users])]
-        cols = [np.take(self.tables["UserID"], users, axis=0), encode_ints(self.gender[users]),
-                encode_ints(self.age[users])]
+        cols = [
+            np.take(self.tables["UserID"], users, axis=0),
+            encode_ints(self.gender[users]),
+            encode_ints(self.age[users]),
+        ]
         return join_rows(cols, "\t")
 
 
@@ -159,8 +189,12 @@ def sample_kdd(rows: int, seed: int = 0, part: int = 0) -> CTRBatch:
     rows, part = check_count("sample_kdd", "rows", rows), check_count("sample_kdd", "part", part)
     world = kdd_world(seed)
     starts = range(0, max(rows, 1), CHUNK_ROWS)
-    return CTRBatch.concat([world.sample(stream(seed, _TAG, 2, part, rows, c), min(CHUNK_ROWS, rows - s))
-                            for c, s in enumerate(starts)])
+    return CTRBatch.concat(
+        [
+            world.sample(stream(seed, _TAG, 2, part, rows, c), min(CHUNK_ROWS, rows - s))
+            for c, s in enumerate(starts)
+        ]
+    )
 
 
 def write_kdd(
