@@ -28,10 +28,12 @@ def train(model: str, dataset: str, rows: int, out: Path, data_dir: Path, extra:
     command = [
         sys.executable, str(ROOT / "train.py"), f"experiment={model}_{dataset}",
         f"hydra.run.dir={run_dir}", f"paths.data_dir={data_dir}", f"data.synthetic_rows={rows}",
-        "trainer.enable_progress_bar=false", *extra,
+        "~callbacks.rich_progress_bar", "trainer.enable_progress_bar=false", *extra,
     ]  # fmt: skip
     start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
     metrics = json.loads((run_dir / "metrics.json").read_text())
     return {
         "figure": "ctr_baseline",

@@ -15,6 +15,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = sorted((PROJECT_ROOT / "configs" / "sweep").glob("*.yaml"))
 
 
+def _has_optuna_sweeper() -> bool:
+    try:
+        return importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is not None
+    except ModuleNotFoundError:  # no Hydra plugin at all
+        return False
+
+
 @pytest.mark.parametrize("spec_path", SWEEPS, ids=lambda p: p.stem)
 def test_wandb_sweep_spec_names_real_config_keys(compose_train, spec_path: Path):
     spec = yaml.safe_load(spec_path.read_text())
@@ -41,7 +48,7 @@ def test_hydra_multirun_over_two_experiments(tmp_path: Path):
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("hydra_plugins.hydra_optuna_sweeper") is None,
+    not _has_optuna_sweeper(),
     reason="the optional Optuna sweeper is not installed (pip install -e '.[optuna]')",
 )
 def test_optuna_search_config_composes(compose_train):
