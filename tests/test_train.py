@@ -22,8 +22,11 @@ EXPERIMENTS = available_options(PROJECT_ROOT / "configs", "experiment")
 def test_every_experiment_fast_dev_run(compose_train, experiment: str):
     cfg = compose_train([f"experiment={experiment}", "trainer.fast_dev_run=true", "logger=csv"])
     metrics = run(cfg)
-    assert {"test/auc", "test/logloss"} <= set(metrics)
     assert metrics["data"]["generated"] is True
+    tested = {key for key in metrics if key.startswith("test/")}
+    assert tested, f"{experiment} logged no test metrics: {sorted(metrics)}"
+    if cfg.data.get("dataset") in ("criteo", "avazu", "kdd"):
+        assert {"test/auc", "test/logloss"} <= tested
 
 
 def test_train_then_eval_round_trip(compose_train, tmp_path: Path):

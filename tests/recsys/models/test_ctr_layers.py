@@ -225,3 +225,20 @@ def test_interacting_layer_matches_naive_attention(use_scale):
         outs.append(scores.softmax(-1) @ v)
     expected = torch.relu(torch.cat(outs, dim=-1) + x @ layer.residual.weight.T)
     torch.testing.assert_close(layer(x), expected)
+
+
+def test_embedding_init_std_options():
+    from nasforge.recsys.models import DeepFM, FeatureEmbedding
+
+    normal = FeatureEmbedding([1000, 2000], 8, init_std=0.01)
+    assert abs(normal.weight.std().item() - 0.01) < 0.001
+    zeros = FeatureEmbedding([5, 6], 1, init_std=0.0)
+    assert torch.count_nonzero(zeros.weight) == 0
+    with pytest.raises(ValueError, match="init_std"):
+        FeatureEmbedding([5], 4, init_std=-1.0)
+    # FM-style models start with interaction logits far smaller than the uniform rule would give.
+    torch.manual_seed(0)
+    dense, sparse = torch.rand(256, 13) * 3, torch.randint(0, 20, (256, 26))
+    fm_small = DeepFM(13, [20] * 26).forward_features(dense, sparse)[:, 1]
+    fm_uniform = DeepFM(13, [20] * 26, embedding_init_std=None).forward_features(dense, sparse)[:, 1]
+    assert fm_small.abs().mean() < 0.1 < fm_uniform.abs().mean()

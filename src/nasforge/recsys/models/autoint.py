@@ -40,6 +40,8 @@ class AutoIntPlus(CTRModel):
         dropout: DNN dropout (default: 0.0).
         norm: ``"batch"``, ``"layer"`` or ``None`` (default: None).
         sparse_grad: sparse embedding gradients (default: True).
+        embedding_init_std: std of the normal initialisation of the field vectors; small, so the
+            pairwise interactions start near zero (default: 0.01).
 
     Shapes:
         - features: ``[B, N * num_heads * attention_dim + hidden[-1]]``, ``N = num_dense + num_sparse``
@@ -61,12 +63,15 @@ class AutoIntPlus(CTRModel):
         dropout: float = 0.0,
         norm: str | None = None,
         sparse_grad: bool = True,
+        embedding_init_std: float | None = 0.01,
     ) -> None:
         super().__init__(num_dense, vocab_sizes, embedding_dim)
         dim = self.embedding_dim
         num_fields = self.num_dense + self.num_sparse
-        self.embedding = FeatureEmbedding(self.vocab_sizes, dim, sparse=sparse_grad)
-        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim)
+        self.embedding = FeatureEmbedding(
+            self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
+        )
+        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim, init_std=embedding_init_std)
         layers, width = [], dim
         for _ in range(check_int(type(self).__name__, "num_layers", num_layers, 1)):
             layers.append(

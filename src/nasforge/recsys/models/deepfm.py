@@ -39,6 +39,8 @@ class DeepFM(CTRModel):
         dropout: DNN dropout (default: 0.0).
         norm: ``"batch"``, ``"layer"`` or ``None`` (default: None).
         sparse_grad: sparse embedding gradients (default: True).
+        embedding_init_std: std of the normal initialisation of the field vectors; small, so the
+            pairwise interactions start near zero (default: 0.01).
 
     Shapes:
         - features: ``[B, 2 + hidden[-1]]`` = first-order logit, FM term, DNN output
@@ -55,12 +57,15 @@ class DeepFM(CTRModel):
         dropout: float = 0.0,
         norm: str | None = None,
         sparse_grad: bool = True,
+        embedding_init_std: float | None = 0.01,
     ) -> None:
         super().__init__(num_dense, vocab_sizes, embedding_dim)
         dim = self.embedding_dim
         self.linear = LogisticRegression(self.num_dense, self.vocab_sizes, sparse_grad=sparse_grad)
-        self.embedding = FeatureEmbedding(self.vocab_sizes, dim, sparse=sparse_grad)
-        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim)
+        self.embedding = FeatureEmbedding(
+            self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
+        )
+        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim, init_std=embedding_init_std)
         num_fields = self.num_dense + self.num_sparse
         self.mlp = MLP(num_fields * dim, hidden, None, activation=activation, dropout=dropout, norm=norm)
         # The bias lives in self.linear; the head only adds the two logits and reads out the DNN.

@@ -35,6 +35,9 @@ class FeatureEmbedding(nn.Module):
         embedding_dim: width of every embedding vector (default: 16).
         sparse: return sparse gradients that hold only the rows of the batch, for Adagrad, SGD or
             ``SparseAdam`` (default: True).
+        init_std: ``None`` for the per-table uniform rule above; a number for ``N(0, init_std^2)``, which
+            FM-style models need: a sum over all field pairs of uniform-initialised vectors starts
+            with logits of several units and trains badly (``0`` gives zeros) (default: None).
 
     Shapes:
         - input: ``[B, F]`` int32 or int64 indices, column ``i`` in ``[0, vocab_sizes[i])``
@@ -43,9 +46,16 @@ class FeatureEmbedding(nn.Module):
 
     offsets: Tensor
 
-    def __init__(self, vocab_sizes: Sequence[int], embedding_dim: int = 16, sparse: bool = True) -> None:
+    def __init__(
+        self,
+        vocab_sizes: Sequence[int],
+        embedding_dim: int = 16,
+        sparse: bool = True,
+        init_std: float | None = None,
+    ) -> None:
         super().__init__()
         name = type(self).__name__
+        self.init_std = _check_init_std(name, init_std)
         self.vocab_sizes = check_vocab_sizes(name, vocab_sizes)
         dim = check_int(name, "embedding_dim", embedding_dim, 1)
         self.embedding = nn.Embedding(sum(self.vocab_sizes), dim, sparse=bool(sparse))
@@ -76,6 +86,9 @@ class FeatureEmbedding(nn.Module):
         return self.embedding.weight
 
     def reset_parameters(self) -> None:
+        if self.init_std is not None:
+            nn.init.normal_(self.weight, std=self.init_std)
+            return
         with torch.no_grad():
             for start, rows in zip(self.offsets.tolist(), self.vocab_sizes, strict=True):
                 bound = math.sqrt(1.0 / rows)
@@ -126,22 +139,26 @@ class DenseFieldEmbedding(nn.Module):
     Args:
         num_dense: number of dense features.
         embedding_dim: width of every field vector (default: 16).
+        init_std: as in :class:`FeatureEmbedding` (default: None).
 
     Shapes:
         - input: ``[B, num_dense]`` float
         - output: ``[B, num_dense, embedding_dim]``
     """
 
-    def __init__(self, num_dense: int, embedding_dim: int = 16) -> None:
+    def __init__(self, num_dense: int, embedding_dim: int = 16, init_std: float | None = None) -> None:
         super().__init__()
         name = type(self).__name__
+        self.init_std = _check_init_std(name, init_std)
         self.num_dense = check_int(name, "num_dense", num_dense, 0)
         self.embedding_dim = check_int(name, "embedding_dim", embedding_dim, 1)
         self.weight = nn.Parameter(torch.empty(self.num_dense, self.embedding_dim))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.num_dense:  # nn.init warns on zero-element tensors
+        if self.num_dense and self.init_std is not None:
+            nn.init.normal_(self.weight, std=self.init_std)
+        elif self.num_dense:  # nn.init warns on zero-element tensors
             bound = math.sqrt(1.0 / self.num_dense)
             nn.init.uniform_(self.weight, -bound, bound)
 
@@ -150,3 +167,9 @@ class DenseFieldEmbedding(nn.Module):
 
     def extra_repr(self) -> str:
         return f"num_dense={self.num_dense}, embedding_dim={self.embedding_dim}"
+
+
+def _check_init_std(name: str, init_std: float | None) -> float | None:
+    if init_std is not None and not init_std >= 0:
+        raise ValueError(f"{name}: init_std must be >= 0 or None (per-table uniform rule), got {init_std}")
+    return None if init_std is None else float(init_std)

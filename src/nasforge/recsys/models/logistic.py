@@ -41,7 +41,8 @@ class LogisticRegression(CTRModel):
         sparse_grad: bool = True,
     ) -> None:
         super().__init__(num_dense, vocab_sizes, embedding_dim)
-        self.weights = FeatureEmbedding(self.vocab_sizes, 1, sparse=sparse_grad)
+        # Zero start, as usual for a convex linear model: no random first-order logit to unlearn.
+        self.weights = FeatureEmbedding(self.vocab_sizes, 1, sparse=sparse_grad, init_std=0.0)
         self.head = LogitHead(self.num_sparse + self.num_dense, num_passthrough=self.num_sparse)
         self.reset_parameters()
 

@@ -41,6 +41,8 @@ class XDeepFM(CTRModel):
         dropout: DNN dropout (default: 0.0).
         norm: ``"batch"``, ``"layer"`` or ``None`` (default: None).
         sparse_grad: sparse embedding gradients (default: True).
+        embedding_init_std: std of the normal initialisation of the field vectors; small, so the
+            pairwise interactions start near zero (default: 0.01).
 
     Shapes:
         - features: ``[B, 1 + cin.out_features + hidden[-1]]`` = linear logit, pooled CIN maps, DNN output
@@ -60,13 +62,16 @@ class XDeepFM(CTRModel):
         dropout: float = 0.0,
         norm: str | None = None,
         sparse_grad: bool = True,
+        embedding_init_std: float | None = 0.01,
     ) -> None:
         super().__init__(num_dense, vocab_sizes, embedding_dim)
         dim = self.embedding_dim
         num_fields = self.num_dense + self.num_sparse
         self.linear = LogisticRegression(self.num_dense, self.vocab_sizes, sparse_grad=sparse_grad)
-        self.embedding = FeatureEmbedding(self.vocab_sizes, dim, sparse=sparse_grad)
-        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim)
+        self.embedding = FeatureEmbedding(
+            self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
+        )
+        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim, init_std=embedding_init_std)
         self.cin = CIN(num_fields, cin_layer_sizes, split_half=cin_split_half, activation=cin_activation)
         self.mlp = MLP(num_fields * dim, hidden, None, activation=activation, dropout=dropout, norm=norm)
         # The bias lives in self.linear.
