@@ -29,6 +29,12 @@ def test_every_experiment_fast_dev_run(compose_train, experiment: str):
         assert {"test/auc", "test/logloss"} <= tested
 
 
+def test_adam_with_sparse_adam_trains(compose_train):
+    cfg = compose_train(["experiment=dlrm_criteo", "model/optim@model=adam", "trainer.fast_dev_run=true"])
+    assert cfg.model.sparse_optimizer._target_ == "torch.optim.SparseAdam"
+    assert run(cfg)["test/auc"] > 0
+
+
 def test_train_then_eval_round_trip(compose_train, tmp_path: Path):
     cfg = compose_train(["experiment=dlrm_criteo", "trainer.max_epochs=1", "trainer.limit_train_batches=6"])
     metrics = run(cfg)

@@ -16,14 +16,13 @@ CHECKED_GROUPS = ("experiment", "data", "model", "trainer", "logger", "callbacks
 
 
 def available_options(config_dir: Path, group: str) -> list[str]:
-    """Names of the YAML files of ``group`` (nested folders as ``sub/name``), sorted.
+    """Names of the YAML files directly in ``group``, sorted.
 
-    Files whose name starts with ``_`` are shared bases that other files of the group extend.
+    Files whose name starts with ``_`` are shared bases that other files of the group extend, and
+    sub-folders are groups of their own (``model/optim``), so neither is a choice for ``group=``.
     """
     root = config_dir / group
-    return sorted(
-        str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.yaml") if not p.name.startswith("_")
-    )
+    return sorted(p.stem for p in root.glob("*.yaml") if not p.name.startswith("_"))
 
 
 def unknown_choice_message(
