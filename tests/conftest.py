@@ -54,6 +54,9 @@ def compose_train(tmp_path: Path, shared_data_dir: Path) -> Callable[..., DictCo
             if "data" in cfg and "synthetic_rows" in cfg.data:
                 cfg.data.synthetic_rows = TINY_ROWS
                 cfg.data.batch_size = 256
+            if "data" in cfg and "synthetic_per_class" in cfg.data:
+                cfg.data.synthetic_per_class = 20
+                cfg.data.batch_size = 32
             if cfg.get("callbacks"):
                 cfg.callbacks.pop("rich_progress_bar", None)
                 cfg.callbacks.pop("model_summary", None)

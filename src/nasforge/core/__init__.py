@@ -1,1 +1,41 @@
-"""Domain-free machinery: optimisation, schedules and (later) search spaces, supernets, search."""
+"""Domain-free machinery: architectures, search history and strategies, costs, optimisation.
+
+``nasforge.core.plots`` is imported on its own, so that importing ``nasforge.core`` does not load
+matplotlib.
+"""
+
+from nasforge.core.arch import Arch, InvalidArchError, SearchSpace, check_arch, freeze, thaw
+from nasforge.core.cost import CostReport, count_flops, count_params, measure_cost, measure_latency
+from nasforge.core.history import Entry, History
+from nasforge.core.pareto import pareto_front
+from nasforge.core.search import (
+    NoFeasibleArchError,
+    RandomSearch,
+    RegularizedEvolution,
+    SearchContext,
+    SearchStrategy,
+    run_search,
+)
+
+__all__ = [
+    "Arch",
+    "CostReport",
+    "Entry",
+    "History",
+    "InvalidArchError",
+    "NoFeasibleArchError",
+    "RandomSearch",
+    "RegularizedEvolution",
+    "SearchContext",
+    "SearchSpace",
+    "SearchStrategy",
+    "check_arch",
+    "count_flops",
+    "count_params",
+    "freeze",
+    "measure_cost",
+    "measure_latency",
+    "pareto_front",
+    "run_search",
+    "thaw",
+]

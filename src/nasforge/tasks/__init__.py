@@ -1,6 +1,8 @@
 """Tasks: per-problem losses, batch layout and torchmetrics."""
 
+from nasforge.tasks.classification import ClassificationTask
 from nasforge.tasks.ctr import CTRTask
 from nasforge.tasks.metrics import LogLoss
+from nasforge.tasks.routability import RoutabilityTask
 
-__all__ = ["CTRTask", "LogLoss"]
+__all__ = ["CTRTask", "ClassificationTask", "LogLoss", "RoutabilityTask"]

@@ -1,0 +1,244 @@
+"""Architectures as data: the immutable :class:`Arch` record and the :class:`SearchSpace` protocol.
+
+An architecture is plain JSON data (its *genes*) tagged with the name and version of the search space
+that interprets it. It is immutable and hashable, so a search can keep sets of seen architectures, and
+its :attr:`Arch.hash` is a digest of canonical JSON, so the same architecture has the same hash in every
+process, on every machine and in every Python version; ``history.jsonl`` and ``best_arch.json`` rely on
+that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["Arch", "FrozenDict", "InvalidArchError", "SearchSpace", "check_arch", "freeze", "thaw"]
+
+_KEYS = ("space", "version", "genes")
+_JSON_TYPES = "dict (str keys), list, str, int, float, bool or None"
+
+
+class InvalidArchError(ValueError):
+    """An architecture (or its file) that cannot be read or does not belong to a search space.
+
+    Args:
+        problems: one message per problem found; all of them are listed.
+        source: where the architecture came from (a file path or a short description).
+    """
+
+    def __init__(self, problems: str | Iterable[str], source: str | None = None) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.source = source
+        where = f" ({source})" if source else ""
+        if len(self.problems) == 1:
+            message = f"Invalid architecture{where}: {self.problems[0]}"
+        else:
+            listed = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"Invalid architecture{where}, {len(self.problems)} problems:\n{listed}"
+        super().__init__(message)
+
+
+class FrozenDict(Mapping[str, Any]):
+    """A read-only, hashable ``dict`` with string keys (the frozen form of a JSON object)."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+        self._hash = hash(tuple(sorted(self._data.items())))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"FrozenDict({self._data!r})"
+
+
+def freeze(value: Any, where: str = "genes") -> Any:
+    """Return ``value`` as frozen JSON data: dicts become :class:`FrozenDict`, lists and tuples tuples.
+
+    NumPy scalars and arrays are converted to Python numbers and tuples, so a space may build genes
+    straight from a ``np.random.Generator``. Anything that JSON cannot hold raises
+    :class:`InvalidArchError` naming the path of the bad value (``genes.blocks[2].width``).
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidArchError(f"{where} is {value}; JSON holds only finite numbers")
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, Mapping):
+        bad = [k for k in value if not isinstance(k, str)]
+        if bad:
+            raise InvalidArchError(f"{where} has non-string keys {bad!r}; JSON object keys are strings")
+        return FrozenDict({k: freeze(v, f"{where}.{k}") for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v, f"{where}[{i}]") for i, v in enumerate(value))
+    raise InvalidArchError(f"{where} has type {type(value).__name__}; genes must be {_JSON_TYPES}")
+
+
+def thaw(value: Any) -> Any:
+    """Inverse of :func:`freeze`: plain, mutable ``dict``/``list`` data (a fresh copy)."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(v) for v in value]
+    return value
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(thaw(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Arch:
+    """One architecture of a search space, as immutable JSON data.
+
+    Two archs are equal when their canonical JSON is equal (so ``1`` and ``1.0`` differ, as they do in
+    the file), and equal archs share :attr:`hash`.
+
+    Args:
+        space: name of the search space that interprets ``genes``.
+        version: version of that space's gene format (bumped when old genes stop meaning the same).
+        genes: JSON-able data; stored frozen (see :func:`freeze`); use :func:`thaw` for a mutable copy.
+    """
+
+    space: str
+    version: int
+    genes: Any
+    _key: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.space, str) or not self.space:
+            problems.append(f"'space' must be a non-empty string, got {self.space!r}")
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 0:
+            problems.append(f"'version' must be a non-negative integer, got {self.version!r}")
+        if problems:
+            raise InvalidArchError(problems)
+        object.__setattr__(self, "genes", freeze(self.genes))
+        key = _canonical_json({"space": self.space, "version": self.version, "genes": self.genes})
+        object.__setattr__(self, "_key", key)
+
+    @property
+    def hash(self) -> str:
+        """First 12 hex digits of the SHA-1 of the canonical JSON of space, version and genes."""
+        return hashlib.sha1(self._key.encode("ascii")).hexdigest()[:12]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Arch) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __repr__(self) -> str:
+        return f"Arch(space={self.space!r}, version={self.version}, hash={self.hash!r})"
+
+    def with_genes(self, genes: Any) -> Arch:
+        """A new arch of the same space and version with other genes (what ``mutate`` returns)."""
+        return Arch(self.space, self.version, genes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: ``space``, ``version``, ``genes`` and, for people reading the file, ``hash``."""
+        return {"space": self.space, "version": self.version, "genes": thaw(self.genes), "hash": self.hash}
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str | None = None) -> Arch:
+        """Build an arch from :meth:`to_dict` output; ``hash``, if present, is derived and ignored."""
+        if not isinstance(data, Mapping):
+            raise InvalidArchError(f"expected a JSON object, got {type(data).__name__}", source)
+        missing = [k for k in _KEYS if k not in data]
+        unknown = sorted(set(data) - {*_KEYS, "hash"})
+        problems = [f"missing key '{k}'" for k in missing]
+        problems += [f"unknown key '{k}' (allowed: {', '.join((*_KEYS, 'hash'))})" for k in unknown]
+        if problems:
+            raise InvalidArchError(problems, source)
+        try:
+            return cls(data["space"], data["version"], data["genes"])
+        except InvalidArchError as err:
+            raise InvalidArchError(err.problems, source) from None
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str, source: str | None = None) -> Arch:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            problem = f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+            raise InvalidArchError(problem, source) from None
+        return cls.from_dict(data, source)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the arch as indented JSON, atomically (a killed run never leaves half a file)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(self.to_json(indent=2) + "\n")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Arch:
+        path = Path(path)
+        return cls.from_json(path.read_text(), source=str(path))
+
+
+@runtime_checkable
+class SearchSpace(Protocol):
+    """What the search machinery needs from a search space.
+
+    ``sample`` and ``mutate`` must draw all randomness from the ``rng`` they are given (never from
+    global state): a resumed search replays the same draws. ``mutate`` returns a valid arch that differs
+    from its input. ``encode`` gives a fixed-length float vector for predictors.
+    """
+
+    name: str
+    version: int
+
+    def sample(self, rng: np.random.Generator) -> Arch: ...
+
+    def mutate(self, arch: Arch, rng: np.random.Generator, num_mutations: int = 1) -> Arch: ...
+
+    def validate(self, arch: Arch) -> None: ...
+
+    def encode(self, arch: Arch) -> np.ndarray: ...
+
+
+def check_arch(space: SearchSpace, arch: Arch, problems: Iterable[str] = ()) -> None:
+    """Raise :class:`InvalidArchError` listing every problem of ``arch`` for ``space``.
+
+    The space name and version are checked first; ``problems`` (the space's own findings about the
+    genes, best given as a generator) is consumed only when they match, since gene checks written for
+    one space mean nothing for another.
+    """
+    if not isinstance(arch, Arch):
+        raise TypeError(f"{type(space).__name__}.validate expects an Arch, got {type(arch).__name__}")
+    found = []
+    if arch.space != space.name:
+        found.append(f"space is '{arch.space}', expected '{space.name}'")
+    if arch.version != space.version:
+        found.append(f"version is {arch.version}, expected {space.version} (space '{space.name}')")
+    if not found:
+        found = list(problems)
+    if found:
+        raise InvalidArchError(found, source=f"arch {arch.hash}")
