@@ -25,7 +25,7 @@ def test_default_path_wins_over_generation(tmp_path: Path):
 
 
 def test_no_data_and_no_generation_is_a_clear_error(tmp_path: Path):
-    with pytest.raises(FileNotFoundError, match="set data.synthetic_per_class"):
+    with pytest.raises(FileNotFoundError, match=r"set data\.synthetic_per_class"):
         resolve_source(
             "cifar10", None, str(tmp_path / "absent"), str(tmp_path), "s", None,
             generation_hint="set data.synthetic_per_class=<n>",
