@@ -5,7 +5,8 @@ A train message carries the global shared tensors and a config (``method``, ``lo
 after local training, nothing else of the network) and one ``MetricRecord`` (``num-examples``,
 ``train-loss``). Tiles, labels and personal layers never leave: the personal layers live in the
 node's ``context.state`` between rounds. An evaluate message may ask for local fine-tuning first
-(``finetune-epochs``) and is answered with metrics only.
+(``finetune-epochs``) and is answered with metrics only; its ``client-names`` tell the client which
+report row (``partition-id``) it is.
 """
 
 from __future__ import annotations
@@ -107,10 +108,14 @@ class ClientRunner:
             )
         split = str(config.get("split", "val"))
         scores = evaluate_module(module, self.data.client_dataloader(client, split), self.eval_limit_batches)
+        # the server's list of clients names the report rows; a SuperNode only knows its own folder
+        names = list(config.get("client-names", self.data.client_names))
+        if client not in names:
+            raise ValueError(f"ClientRunner: client '{client}' is not one of the server's clients {names}")
         metrics = MetricRecord(
             {
                 "num-examples": self.data.num_examples(client, split),
-                "partition-id": self.data.client_names.index(client),
+                "partition-id": names.index(client),
                 **{key.replace("_", "-"): value for key, value in scores.items()},
             }
         )

@@ -3,11 +3,15 @@
 The same ``ServerApp`` and ``ClientApp`` run unchanged, only the transport differs: no Ray, no
 SuperLink, clients one after another. It is what ``fast_dev_run`` smoke runs and unit tests use, where
 starting Ray would cost more than the whole run. A client that raises answers with an error message,
-exactly as under the simulation runtime; a round timeout does not apply (a call cannot be cut short).
+exactly as under the simulation runtime. ``send_and_receive(..., timeout=t)`` gives each client's
+handling ``t`` seconds in a worker thread: a reply that misses the deadline is dropped and logged, and
+the round goes on with the others, as with Flower's grid. A thread cannot be killed, so a late client
+finishes in the background and its reply is discarded.
 """
 
 from __future__ import annotations
 
+import threading
 import traceback
 import uuid
 from collections.abc import Iterable
@@ -18,7 +22,11 @@ from flwr.serverapp import Grid
 from flwr.supercore.run import Run
 from flwr.supercore.task_identity import TaskIdentity
 
+from nasforge.utils.pylogger import RankedLogger
+
 __all__ = ["InProcessGrid"]
+
+log = RankedLogger(__name__)
 
 #: Flower's ``ErrorCode.CLIENT_APP_RAISED_EXCEPTION``
 CLIENT_APP_RAISED_EXCEPTION = 2
@@ -73,7 +81,26 @@ class InProcessGrid(Grid):
             reason = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=3)}"
             return Message(Error(code=CLIENT_APP_RAISED_EXCEPTION, reason=reason), reply_to=message)
 
-    def push_messages(self, messages: Iterable[Message]) -> Iterable[str]:
+    def _deliver_by(self, message: Message, timeout: float | None) -> Message | None:
+        """The reply, or None when the node has not answered within ``timeout`` seconds."""
+        if timeout is None:
+            return self._deliver(message)
+        reply: list[Message] = []
+        node = message.metadata.dst_node_id
+        worker = threading.Thread(
+            target=lambda: reply.append(self._deliver(message)), name=f"inprocess-node-{node}", daemon=True
+        )
+        worker.start()
+        worker.join(timeout)
+        if not reply:
+            log.warning(
+                f"node {node} did not reply to '{message.metadata.message_type}' within {timeout:g} s; "
+                "its reply is dropped and the round goes on without it"
+            )
+            return None
+        return reply[0]
+
+    def _push(self, messages: Iterable[Message], timeout: float | None) -> list[str]:
         ids = []
         for message in messages:
             if message.metadata.dst_node_id not in self.contexts:
@@ -81,9 +108,14 @@ class InProcessGrid(Grid):
                     f"InProcessGrid: no node {message.metadata.dst_node_id}; nodes: {list(self.contexts)}"
                 )
             key = uuid.uuid4().hex
-            self._replies[key] = self._deliver(message)
+            reply = self._deliver_by(message, timeout)
+            if reply is not None:
+                self._replies[key] = reply
             ids.append(key)
         return ids
+
+    def push_messages(self, messages: Iterable[Message]) -> Iterable[str]:
+        return self._push(messages, timeout=None)
 
     def pull_messages(self, message_ids: Iterable[str]) -> Iterable[Message]:
         return [self._replies.pop(key) for key in message_ids if key in self._replies]
@@ -91,4 +123,4 @@ class InProcessGrid(Grid):
     def send_and_receive(
         self, messages: Iterable[Message], *, timeout: float | None = None
     ) -> Iterable[Message]:
-        return self.pull_messages(self.push_messages(messages))
+        return self.pull_messages(self._push(messages, timeout))

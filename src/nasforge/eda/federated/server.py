@@ -56,7 +56,12 @@ class FederationPlan:
 def _final_scores(grid: Grid, plan: FederationPlan, method: FederatedMethod, arrays: ArrayRecord) -> dict:
     """Send the final global tensors to every node; return ``{client: {auc, pr_auc, loss}}``."""
     config = ConfigRecord(
-        {**method.client_config(), "split": "test", "finetune-epochs": method.finetune_epochs}
+        {
+            **method.client_config(),
+            "split": "test",
+            "finetune-epochs": method.finetune_epochs,
+            "client-names": plan.client_names,
+        }
     )
     messages = [
         Message(
@@ -94,7 +99,9 @@ def run_methods(grid: Grid, plan: FederationPlan) -> None:
             num_rounds=plan.num_rounds,
             timeout=plan.round_timeout,
             train_config=ConfigRecord(base),
-            evaluate_config=ConfigRecord({**base, "split": "val", "finetune-epochs": 0}),
+            evaluate_config=ConfigRecord(
+                {**base, "split": "val", "finetune-epochs": 0, "client-names": plan.client_names}
+            ),
         )
         final = result.arrays if len(result.arrays) else initial
         plan.results[method.name] = {
