@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from omegaconf import open_dict
+from omegaconf import OmegaConf, open_dict
 
 from nasforge.evaluate import CheckpointError, evaluate, load_checkpoint
 from nasforge.pipeline import run
@@ -52,6 +52,15 @@ def test_train_then_eval_round_trip(compose_train, tmp_path: Path):
     evaluated = evaluate(eval_cfg)
     assert evaluated["test/auc"] == pytest.approx(metrics["test/auc"], abs=1e-6)
     assert (tmp_path / "eval" / "eval_metrics.json").is_file()
+
+    # The same checkpoint against a config whose network has other layer sizes: a clear error.
+    other = OmegaConf.load(run_dir / "config.yaml")
+    other.model.net.top_mlp = [8]
+    OmegaConf.save(other, tmp_path / "other.yaml")
+    with open_dict(eval_cfg):
+        eval_cfg.run_config = str(tmp_path / "other.yaml")
+    with pytest.raises(CheckpointError, match=r"does not fit the model of .*other\.yaml"):
+        evaluate(eval_cfg)
 
 
 def test_finished_stages_are_not_run_again(compose_train, monkeypatch):

@@ -38,8 +38,13 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return checkpoint
 
 
+def _run_config_path(cfg: DictConfig, ckpt_path: Path) -> Path:
+    """``run_config`` if given, else the config.yaml of the run folder holding ``checkpoints/``."""
+    return Path(cfg.run_config) if cfg.get("run_config") else ckpt_path.parent.parent / "config.yaml"
+
+
 def _run_config(cfg: DictConfig, ckpt_path: Path) -> DictConfig:
-    config_path = Path(cfg.run_config) if cfg.get("run_config") else ckpt_path.parent.parent / "config.yaml"
+    config_path = _run_config_path(cfg, ckpt_path)
     if not config_path.is_file():
         raise FileNotFoundError(f"No run config at {config_path}; pass run_config=<training run>/config.yaml")
     run_cfg = OmegaConf.load(config_path)
@@ -62,7 +67,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
         raise CheckpointError(
-            f"{ckpt_path} does not fit the model of {cfg.get('run_config')}: {error}"
+            f"{ckpt_path} does not fit the model of {_run_config_path(cfg, ckpt_path)}: {error}"
         ) from error
 
     trainer = hydra.utils.instantiate(cfg.trainer, logger=False)
