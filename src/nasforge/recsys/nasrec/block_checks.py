@@ -1,0 +1,96 @@
+"""Checks of NASRec genes: every problem of an architecture, one message each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS
+
+__all__ = ["BLOCK_KEYS", "CONNECTION_KEYS", "gene_problems"]
+
+#: Keys of one block's genes, in the order :func:`describe_arch` and the encoding use them.
+BLOCK_KEYS = (
+    "dense_op",
+    "sparse_op",
+    "dense_width",
+    "sparse_width",
+    "dense_left",
+    "dense_right",
+    "sparse_in",
+    "dense_to_sparse",
+    "sparse_to_dense",
+)
+#: The connection sets of a block; source ``0`` is the raw features, source ``s > 0`` block ``s``'s output.
+CONNECTION_KEYS = ("dense_left", "dense_right", "sparse_in")
+
+
+def gene_problems(genes: Any, choices: Mapping[str, Any]) -> Iterator[str]:
+    """Yield one message per problem of ``genes`` against the constructor keywords ``choices``."""
+    if not isinstance(genes, Mapping) or set(genes) != {"blocks"}:
+        keys = sorted(genes) if isinstance(genes, Mapping) else type(genes).__name__
+        yield f"genes must be an object with the single key 'blocks', got {keys}"
+        return
+    blocks = genes["blocks"]
+    if not isinstance(blocks, tuple):
+        yield f"genes.blocks must be a list of blocks, got {type(blocks).__name__}"
+        return
+    if len(blocks) != choices["num_blocks"]:
+        yield f"genes.blocks has {len(blocks)} blocks, expected {choices['num_blocks']}"
+    for index, block in enumerate(blocks):
+        yield from _block_problems(index, block, choices)
+
+
+def _block_problems(index: int, block: Any, choices: Mapping[str, Any]) -> Iterator[str]:
+    where = f"genes.blocks[{index}]"
+    if not isinstance(block, Mapping):
+        yield f"{where} must be an object with keys {list(BLOCK_KEYS)}, got {type(block).__name__}"
+        return
+    for key in BLOCK_KEYS:
+        if key not in block:
+            yield f"{where} misses key '{key}'"
+    for key in sorted(set(block) - set(BLOCK_KEYS)):
+        yield f"{where} has unknown key '{key}' (allowed: {', '.join(BLOCK_KEYS)})"
+    for key, allowed in (
+        ("dense_op", choices["dense_ops"]),
+        ("sparse_op", choices["sparse_ops"]),
+        ("dense_width", choices["dense_widths"]),
+        ("sparse_width", choices["sparse_widths"]),
+    ):
+        value = block.get(key)
+        if key in block and (type(value) is not type(allowed[0]) or value not in allowed):
+            yield f"{where}.{key} = {value!r} is not one of this space's choices {list(allowed)}"
+    for key in ("dense_to_sparse", "sparse_to_dense"):
+        if key in block and not isinstance(block[key], bool):
+            yield f"{where}.{key} = {block[key]!r}, expected true or false"
+    binary = block.get("dense_op") in BINARY_DENSE_OPS
+    for key in CONNECTION_KEYS:
+        if key in block:
+            optional = key == "dense_right" and not binary
+            yield from _connection_problems(f"{where}.{key}", block[key], index, choices, optional)
+    if "dense_right" in block and not binary and block["dense_right"]:
+        op = block.get("dense_op")
+        binary_ops = sorted(BINARY_DENSE_OPS)
+        yield f"{where}.dense_right must be empty: dense_op {op!r} is unary (binary: {binary_ops})"
+
+
+def _connection_problems(
+    where: str, sources: Any, index: int, choices: Mapping[str, Any], optional: bool
+) -> Iterator[str]:
+    if not isinstance(sources, tuple) or any(isinstance(s, bool) or not isinstance(s, int) for s in sources):
+        yield f"{where} = {sources!r}, expected a list of source indices"
+        return
+    if not sources and not optional:
+        yield f"{where} is empty; a block needs at least one input (0 = raw features, s = block s)"
+    if len(sources) > choices["max_inputs"]:
+        yield f"{where} has {len(sources)} inputs, at most {choices['max_inputs']} allowed (max_inputs)"
+    if list(sources) != sorted(set(sources)):
+        yield f"{where} = {list(sources)} must be sorted and without repeats"
+    for source in sources:
+        if source < 0:
+            yield f"{where} has source {source}; sources are 0 (raw features) or an earlier block 1..{index}"
+        elif source > index:
+            yield (
+                f"{where} connects to block {source}, which is not earlier than block {index + 1}; "
+                f"allowed sources are 0..{index}"
+            )
