@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["ConvNormAct", "make_norm"]
+__all__ = ["ConvNormAct", "init_conv_net", "make_norm"]
 
 NORMS = ("batch", "group", "none")
 
@@ -40,3 +40,17 @@ class ConvNormAct(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(self.norm(self.conv(x)))
+
+
+def init_conv_net(net: nn.Module) -> None:
+    """He-normal convolutions (transposed ones too) with zero bias, fresh normalisation layers.
+
+    The ReLU networks of this package share this initialisation.
+    """
+    for module in net.modules():
+        if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm)):
+            module.reset_parameters()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from nasforge.eda.models.conv_block import ConvNormAct
+from nasforge.eda.models.conv_block import ConvNormAct, init_conv_net
 
 __all__ = ["FLNet"]
 
@@ -64,13 +64,7 @@ class FLNet(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
-            elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm)):
-                module.reset_parameters()
+        init_conv_net(self)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != self.in_channels:

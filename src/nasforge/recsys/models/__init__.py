@@ -12,7 +12,7 @@ from nasforge.recsys.models.dcn_v2 import DCNv2
 from nasforge.recsys.models.deepfm import DeepFM
 from nasforge.recsys.models.dlrm import DLRM
 from nasforge.recsys.models.dnn import DNN
-from nasforge.recsys.models.embedding import DenseFieldEmbedding, FeatureEmbedding
+from nasforge.recsys.models.embedding import DenseFieldEmbedding, FeatureEmbedding, FieldEmbedding
 from nasforge.recsys.models.head import LogitHead
 from nasforge.recsys.models.interacting_layer import InteractingLayer
 from nasforge.recsys.models.interaction import dot_interaction, fm_interaction, pair_indices
@@ -44,6 +44,7 @@ __all__ = [
     "DeepFM",
     "DenseFieldEmbedding",
     "FeatureEmbedding",
+    "FieldEmbedding",
     "InteractingLayer",
     "LogisticRegression",
     "LogitHead",

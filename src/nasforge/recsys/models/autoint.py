@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from nasforge.recsys.models._checks import check_int
 from nasforge.recsys.models.ctr_model import CTRModel
-from nasforge.recsys.models.embedding import DenseFieldEmbedding, FeatureEmbedding
+from nasforge.recsys.models.embedding import FieldEmbedding
 from nasforge.recsys.models.head import LogitHead
 from nasforge.recsys.models.interacting_layer import InteractingLayer
 from nasforge.recsys.models.mlp import MLP, ActivationLike
@@ -68,10 +68,9 @@ class AutoIntPlus(CTRModel):
         super().__init__(num_dense, vocab_sizes, embedding_dim)
         dim = self.embedding_dim
         num_fields = self.num_dense + self.num_sparse
-        self.embedding = FeatureEmbedding(
-            self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
+        self.fields = FieldEmbedding(
+            self.num_dense, self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
         )
-        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim, init_std=embedding_init_std)
         layers, width = [], dim
         for _ in range(check_int(type(self).__name__, "num_layers", num_layers, 1)):
             layers.append(
@@ -84,12 +83,12 @@ class AutoIntPlus(CTRModel):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        for module in (self.embedding, self.dense_embedding, *self.attention, self.mlp, self.head):
+        for module in (self.fields, *self.attention, self.mlp, self.head):
             module.reset_parameters()
 
     def forward_features(self, dense: Tensor | None, sparse: Tensor) -> Tensor:
         dense, sparse = self.normalize_inputs(dense, sparse)
-        fields = torch.cat([self.dense_embedding(dense), self.embedding(sparse)], dim=1)  # [B, N, D]
+        fields = self.fields(dense, sparse)  # [B, N, D]
         return torch.cat([self.attention(fields).flatten(1), self.mlp(fields.flatten(1))], dim=1)
 
     def extra_repr(self) -> str:

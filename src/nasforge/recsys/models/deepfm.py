@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from nasforge.recsys.models.ctr_model import CTRModel
-from nasforge.recsys.models.embedding import DenseFieldEmbedding, FeatureEmbedding
+from nasforge.recsys.models.embedding import FieldEmbedding
 from nasforge.recsys.models.head import LogitHead
 from nasforge.recsys.models.interaction import fm_interaction
 from nasforge.recsys.models.logistic import LogisticRegression
@@ -27,7 +27,7 @@ class DeepFM(CTRModel):
 
     The FM and DNN parts share the field vectors ``v``: one embedding per categorical feature and, for
     each dense feature ``j``, a learned vector scaled by its value, ``x_j u_j``
-    (:class:`DenseFieldEmbedding`).
+    (:class:`FieldEmbedding`).
     The first-order part is a :class:`LogisticRegression`.
 
     Args:
@@ -62,10 +62,9 @@ class DeepFM(CTRModel):
         super().__init__(num_dense, vocab_sizes, embedding_dim)
         dim = self.embedding_dim
         self.linear = LogisticRegression(self.num_dense, self.vocab_sizes, sparse_grad=sparse_grad)
-        self.embedding = FeatureEmbedding(
-            self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
+        self.fields = FieldEmbedding(
+            self.num_dense, self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
         )
-        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim, init_std=embedding_init_std)
         num_fields = self.num_dense + self.num_sparse
         self.mlp = MLP(num_fields * dim, hidden, None, activation=activation, dropout=dropout, norm=norm)
         # The bias lives in self.linear; the head only adds the two logits and reads out the DNN.
@@ -73,12 +72,12 @@ class DeepFM(CTRModel):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        for module in (self.linear, self.embedding, self.dense_embedding, self.mlp, self.head):
+        for module in (self.linear, self.fields, self.mlp, self.head):
             module.reset_parameters()
 
     def forward_features(self, dense: Tensor | None, sparse: Tensor) -> Tensor:
         dense, sparse = self.normalize_inputs(dense, sparse)
-        fields = torch.cat([self.dense_embedding(dense), self.embedding(sparse)], dim=1)  # [B, N, D]
+        fields = self.fields(dense, sparse)  # [B, N, D]
         first_order = self.linear(dense, sparse).unsqueeze(1)
         second_order = fm_interaction(fields).unsqueeze(1)
         return torch.cat([first_order, second_order, self.mlp(fields.flatten(1))], dim=1)

@@ -173,3 +173,45 @@ def _check_init_std(name: str, init_std: float | None) -> float | None:
     if init_std is not None and not init_std >= 0:
         raise ValueError(f"{name}: init_std must be >= 0 or None (per-table uniform rule), got {init_std}")
     return None if init_std is None else float(init_std)
+
+
+class FieldEmbedding(nn.Module):
+    """One vector per field, categorical and dense alike: what FM, CIN and attention interact.
+
+    Dense features come first (:class:`DenseFieldEmbedding`), then the categorical ones
+    (:class:`FeatureEmbedding`); both start at ``N(0, init_std^2)`` when ``init_std`` is set.
+
+    Args:
+        num_dense: number of dense features (may be 0).
+        vocab_sizes: rows of each categorical feature's table.
+        embedding_dim: width of every field vector (default: 16).
+        sparse: sparse gradients for the categorical table (default: True).
+        init_std: as in :class:`FeatureEmbedding` (default: None).
+
+    Shapes:
+        - input: dense ``[B, num_dense]`` float, sparse ``[B, F]`` int
+        - output: ``[B, num_dense + F, embedding_dim]``
+    """
+
+    def __init__(
+        self,
+        num_dense: int,
+        vocab_sizes: Sequence[int],
+        embedding_dim: int = 16,
+        sparse: bool = True,
+        init_std: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.dense = DenseFieldEmbedding(num_dense, embedding_dim, init_std=init_std)
+        self.categorical = FeatureEmbedding(vocab_sizes, embedding_dim, sparse=sparse, init_std=init_std)
+
+    @property
+    def num_fields(self) -> int:
+        return self.dense.num_dense + self.categorical.num_features
+
+    def reset_parameters(self) -> None:
+        self.dense.reset_parameters()
+        self.categorical.reset_parameters()
+
+    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return torch.cat([self.dense(dense), self.categorical(sparse)], dim=1)

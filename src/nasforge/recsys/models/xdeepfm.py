@@ -9,7 +9,7 @@ from torch import Tensor
 
 from nasforge.recsys.models.cin import CIN
 from nasforge.recsys.models.ctr_model import CTRModel
-from nasforge.recsys.models.embedding import DenseFieldEmbedding, FeatureEmbedding
+from nasforge.recsys.models.embedding import FieldEmbedding
 from nasforge.recsys.models.head import LogitHead
 from nasforge.recsys.models.logistic import LogisticRegression
 from nasforge.recsys.models.mlp import MLP, ActivationLike
@@ -68,10 +68,9 @@ class XDeepFM(CTRModel):
         dim = self.embedding_dim
         num_fields = self.num_dense + self.num_sparse
         self.linear = LogisticRegression(self.num_dense, self.vocab_sizes, sparse_grad=sparse_grad)
-        self.embedding = FeatureEmbedding(
-            self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
+        self.fields = FieldEmbedding(
+            self.num_dense, self.vocab_sizes, dim, sparse=sparse_grad, init_std=embedding_init_std
         )
-        self.dense_embedding = DenseFieldEmbedding(self.num_dense, dim, init_std=embedding_init_std)
         self.cin = CIN(num_fields, cin_layer_sizes, split_half=cin_split_half, activation=cin_activation)
         self.mlp = MLP(num_fields * dim, hidden, None, activation=activation, dropout=dropout, norm=norm)
         # The bias lives in self.linear.
@@ -81,12 +80,12 @@ class XDeepFM(CTRModel):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        for module in (self.linear, self.embedding, self.dense_embedding, self.cin, self.mlp, self.head):
+        for module in (self.linear, self.fields, self.cin, self.mlp, self.head):
             module.reset_parameters()
 
     def forward_features(self, dense: Tensor | None, sparse: Tensor) -> Tensor:
         dense, sparse = self.normalize_inputs(dense, sparse)
-        fields = torch.cat([self.dense_embedding(dense), self.embedding(sparse)], dim=1)  # [B, N, D]
+        fields = self.fields(dense, sparse)  # [B, N, D]
         linear = self.linear(dense, sparse).unsqueeze(1)
         return torch.cat([linear, self.cin(fields), self.mlp(fields.flatten(1))], dim=1)
 

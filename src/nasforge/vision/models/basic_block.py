@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from torch import Tensor, nn
 
-from nasforge.vision.models.shortcut import projection_shortcut
+from nasforge.vision.models.shortcut import ShortcutBlock
 
 
-class BasicBlock(nn.Module):
+class BasicBlock(ShortcutBlock):
     r"""``3x3 conv -> BN -> ReLU -> 3x3 conv -> BN (+ shortcut) -> ReLU`` (He et al., "Deep Residual
     Learning for Image Recognition", CVPR 2016, arXiv:1512.03385).
 
@@ -49,14 +49,8 @@ class BasicBlock(nn.Module):
         self.conv2 = nn.Conv2d(planes, out_chs, 3, padding=1, bias=False)
         self.bn2 = norm_layer(out_chs)
         self.act2 = act_layer(inplace=True)
-        self.shortcut = bool(shortcut)
-        self.downsample = projection_shortcut(in_chs, out_chs, stride, norm_layer) if self.shortcut else None
+        self.init_shortcut(in_chs, out_chs, stride, norm_layer, shortcut)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        for module in self.modules():
-            if module is not self and hasattr(module, "reset_parameters"):
-                module.reset_parameters()
 
     def zero_init_last(self) -> None:
         """Start the residual branch at zero, so the block begins as the identity (Goyal et al., 2017)."""
@@ -65,9 +59,5 @@ class BasicBlock(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         out = self.act1(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        if self.shortcut:
-            out = out + (x if self.downsample is None else self.downsample(x))
+        out = self.add_shortcut(out, x)
         return self.act2(out)
-
-    def extra_repr(self) -> str:
-        return f"shortcut={self.shortcut}"

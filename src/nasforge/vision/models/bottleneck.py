@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from torch import Tensor, nn
 
-from nasforge.vision.models.shortcut import projection_shortcut
+from nasforge.vision.models.shortcut import ShortcutBlock
 
 
-class Bottleneck(nn.Module):
+class Bottleneck(ShortcutBlock):
     r"""``1x1 -> 3x3 (stride) -> 1x1 (x4 channels)``, each followed by BN, ReLU after the sum
     (He et al., 2016, arXiv:1512.03385; the stride sits on the 3x3 convolution, "ResNet v1.5" as in
     torchvision and timm).
@@ -49,14 +49,8 @@ class Bottleneck(nn.Module):
         self.conv3 = nn.Conv2d(planes, out_chs, 1, bias=False)
         self.bn3 = norm_layer(out_chs)
         self.act3 = act_layer(inplace=True)
-        self.shortcut = bool(shortcut)
-        self.downsample = projection_shortcut(in_chs, out_chs, stride, norm_layer) if self.shortcut else None
+        self.init_shortcut(in_chs, out_chs, stride, norm_layer, shortcut)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        for module in self.modules():
-            if module is not self and hasattr(module, "reset_parameters"):
-                module.reset_parameters()
 
     def zero_init_last(self) -> None:
         """Start the residual branch at zero, so the block begins as the identity (Goyal et al., 2017)."""
@@ -66,9 +60,5 @@ class Bottleneck(nn.Module):
         out = self.act1(self.bn1(self.conv1(x)))
         out = self.act2(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out))
-        if self.shortcut:
-            out = out + (x if self.downsample is None else self.downsample(x))
+        out = self.add_shortcut(out, x)
         return self.act3(out)
-
-    def extra_repr(self) -> str:
-        return f"shortcut={self.shortcut}"
