@@ -9,11 +9,13 @@ from nasforge.core.cost import CostReport, count_flops, count_params, measure_co
 from nasforge.core.history import Entry, History
 from nasforge.core.pareto import pareto_front
 from nasforge.core.search import (
+    MetropolisHastingsEvolution,
     NoFeasibleArchError,
     RandomSearch,
     RegularizedEvolution,
     SearchContext,
     SearchStrategy,
+    cost_penalised_score,
     run_search,
 )
 from nasforge.core.workload import WorkEntry, Workload, trace_workload
@@ -24,6 +26,7 @@ __all__ = [
     "Entry",
     "History",
     "InvalidArchError",
+    "MetropolisHastingsEvolution",
     "NoFeasibleArchError",
     "RandomSearch",
     "RegularizedEvolution",
@@ -33,6 +36,7 @@ __all__ = [
     "WorkEntry",
     "Workload",
     "check_arch",
+    "cost_penalised_score",
     "count_flops",
     "count_params",
     "freeze",
