@@ -144,11 +144,13 @@ def evaluator_from_data(
     datamodule: Any,
     finetune_rows: int = 16384,
     eval_rows: int = 65536,
+    evaluator_class: type[SubnetEvaluator] = SubnetEvaluator,
     **settings: Any,
 ) -> SubnetEvaluator:
-    """A :class:`SubnetEvaluator` on the first ``finetune_rows`` training rows and the first
-    ``eval_rows`` validation rows of a set-up CTR datamodule; ``settings`` go to the evaluator."""
-    return SubnetEvaluator(
+    """A :class:`SubnetEvaluator` (or ``evaluator_class``, a subclass) on the first ``finetune_rows``
+    training rows and the first ``eval_rows`` validation rows of a set-up CTR datamodule; ``settings``
+    go to the evaluator."""
+    return evaluator_class(
         supernet,
         take_rows(datamodule.data_train, finetune_rows),
         take_rows(datamodule.data_val, eval_rows),

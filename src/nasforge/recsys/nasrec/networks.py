@@ -40,6 +40,14 @@ __all__ = ["NASRecNet", "NASRecSupernet", "balanced_dot_rows", "load_arch"]
 # Paths whose slicing plans are kept; a search revisits few distinct paths per batch of work.
 _PLAN_CACHE_SIZE = 4096
 
+Params = Mapping[str, Tensor]
+#: ``(index, block, params, dense_sources, sparse_sources) -> (params, dense_sources, sparse_sources)``:
+#: what block ``index`` reads, rewritten (the quantising networks of ``nasforge.recsys.pim`` fake-quantise it)
+BlockInputs = Callable[
+    [int, BlockPath, Params, Sequence[Tensor], Sequence[Tensor]],
+    tuple[Params, Sequence[Tensor], Sequence[Tensor]],
+]
+
 
 def balanced_dot_rows(max_dense_width: int) -> int:
     """Operator balancing: the fewest rows ``m`` whose ``m (m - 1) / 2`` pairwise products cover the
@@ -125,14 +133,16 @@ class _NASRecBase(CTRModel):
         dense: Tensor | None,
         sparse: Tensor,
         path: NASRecPath,
-        params: Callable[[int], Mapping[str, Tensor]],
+        params: Callable[[int], Params],
+        block_inputs: BlockInputs | None = None,
     ) -> Tensor:
         dense, sparse = self.normalize_inputs(dense, sparse)
         dense_sources, sparse_sources = [dense], [self.embedding(sparse)]
         for index, block in enumerate(path):
-            d, s = block_forward(
-                params(index), block, dense_sources, sparse_sources, self.dot_pairs, self.attention_heads
-            )
+            p, ds, ss = params(index), dense_sources, sparse_sources
+            if block_inputs is not None:
+                p, ds, ss = block_inputs(index, block, p, ds, ss)
+            d, s = block_forward(p, block, ds, ss, self.dot_pairs, self.attention_heads)
             dense_sources.append(d)
             sparse_sources.append(s)
         return dense_sources[-1]
@@ -212,6 +222,9 @@ class NASRecSupernet(_NASRecBase):
     Args: as :class:`NASRecNet`, without ``arch``.
     """
 
+    #: the standalone network :meth:`child` builds (a subclass may build its own kind)
+    child_class: type[NASRecNet] = NASRecNet
+
     def __init__(
         self,
         space: NASRecSpace,
@@ -249,6 +262,10 @@ class NASRecSupernet(_NASRecBase):
         self, dense: Tensor | None, sparse: Tensor, path: NASRecPath | Arch | None = None
     ) -> Tensor:
         path = self.resolve_path(path)
+        return self._run_blocks(dense, sparse, path, self.path_params(path))
+
+    def path_params(self, path: NASRecPath) -> Callable[[int], dict[str, Tensor]]:
+        """``index -> parameters`` of each block of ``path``: slices of the shared weights."""
         plan = self._plan(path)
 
         def params(index: int) -> dict[str, Tensor]:
@@ -256,7 +273,7 @@ class NASRecSupernet(_NASRecBase):
             block = self.blocks[index]
             return {name: slice_param(block[name], name, sizes, where) for name in plan[index]["names"]}
 
-        return self._run_blocks(dense, sparse, path, params)
+        return params
 
     def forward_head(self, features: Tensor) -> Tensor:
         width = features.shape[-1]
@@ -267,9 +284,9 @@ class NASRecSupernet(_NASRecBase):
 
     @torch.no_grad()
     def child(self, arch: Arch) -> NASRecNet:
-        """A standalone :class:`NASRecNet` of ``arch`` holding copies of the supernet's weights on
-        that path: its outputs equal ``self(dense, sparse, arch)``."""
-        child = NASRecNet(arch, **self.network_kwargs()).to(self.head.weight.device)
+        """A standalone :attr:`child_class` network of ``arch`` holding copies of the supernet's weights
+        on that path: its outputs equal ``self(dense, sparse, arch)``."""
+        child = self.child_class(arch, **self.network_kwargs()).to(self.head.weight.device)
         plan = self._plan(child.path)
         for index, params in enumerate(child.blocks):
             sizes, where = plan[index]["sizes"], plan[index]["index"]

@@ -28,7 +28,7 @@ from nasforge.recsys.pim.cost_model import (
 )
 from nasforge.recsys.pim.hardware import HardwareProfile, load_hardware
 
-__all__ = ["PIMReport", "ctr_example_inputs", "layer_settings", "pim_report"]
+__all__ = ["PIMReport", "ctr_example_inputs", "layer_settings", "pim_report", "price_workload"]
 
 
 @dataclass(frozen=True)
@@ -204,9 +204,18 @@ def pim_report(
         profile: a :class:`HardwareProfile`, a profile name in ``configs/hardware`` or a YAML path.
         overrides: per-layer settings, see :func:`layer_settings` (default: none).
     """
-    profile = profile if isinstance(profile, HardwareProfile) else load_hardware(profile)
     inputs = ctr_example_inputs(model) if example_inputs is None else tuple(example_inputs)
-    workload = trace_workload(model, *inputs)
+    return price_workload(trace_workload(model, *inputs), profile, overrides)
+
+
+def price_workload(
+    workload: Workload,
+    profile: HardwareProfile | str | Path = "conservative",
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> PIMReport:
+    """Price a traced workload (:func:`pim_report` without the tracing, for callers that read the
+    workload first, e.g. to derive per-layer overrides from it)."""
+    profile = profile if isinstance(profile, HardwareProfile) else load_hardware(profile)
     costs, stored = [], set()
     for entry, settings in zip(workload, layer_settings(workload, profile, overrides), strict=True):
         cost = layer_cost(entry, profile, settings)

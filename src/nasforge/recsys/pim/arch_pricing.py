@@ -1,0 +1,90 @@
+"""PIM cost of a NASRec network whose blocks carry their own hardware settings.
+
+The cost model prices layers by name; a block's ``pim`` gene becomes per-layer overrides: every
+weight product of block ``i`` (``blocks.<i>.*``) gets all five settings, and the work a block does
+without a weight of its own (dot-product and attention interactions, normalisation, activations,
+traced as ``bmm#3``, ``layer_norm#7``, ...) gets its bits. That work is assigned by execution order:
+blocks run one after another and every operator starts with a weight product, so an unnamed entry
+belongs to the block of the last weight product before it. The embeddings before the first block and
+the head after the last keep the profile's defaults, as they do in every other model.
+
+A float network is priced, never a fake-quantised one: the rounding that emulates fixed-point
+arithmetic in training is not work the chip does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from nasforge.core.arch import Arch
+from nasforge.core.workload import Workload, trace_workload
+from nasforge.recsys.nasrec.networks import NASRecNet, NASRecSupernet
+from nasforge.recsys.pim.hardware import HardwareProfile
+from nasforge.recsys.pim.report import PIMReport, ctr_example_inputs, price_workload
+
+__all__ = ["block_overrides", "block_settings", "price_network", "pricing_network"]
+
+_BLOCK_LAYER = re.compile(r"blocks\.(\d+)\.")
+# the settings that apply to work without a stationary weight (it runs on the digital unit)
+_DIGITAL_KEYS = ("weight_bits", "activation_bits")
+
+
+def block_settings(arch: Arch) -> list[dict[str, Any]] | None:
+    """Each block's ``pim`` gene, or ``None`` for an architecture without them (a plain NASRec one)."""
+    blocks = arch.genes["blocks"]
+    if not all("pim" in block for block in blocks):
+        return None
+    return [dict(block["pim"]) for block in blocks]
+
+
+def block_overrides(workload: Workload, settings: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per-entry overrides of :func:`~nasforge.recsys.pim.pim_report` from per-block ``settings``
+    (see the module docstring for which entries a block owns)."""
+    overrides: dict[str, dict[str, Any]] = {}
+    owner: int | None = None
+    for entry in workload:
+        match = _BLOCK_LAYER.match(entry.name)
+        if match:
+            owner = int(match.group(1))
+            overrides[entry.name] = dict(settings[owner])
+        elif entry.weight is not None:
+            owner = None  # a layer outside the blocks (embeddings, head): the profile's defaults
+        elif owner is not None:
+            overrides[entry.name] = {key: settings[owner][key] for key in _DIGITAL_KEYS}
+    return overrides
+
+
+def price_network(
+    net: nn.Module, arch: Arch | None = None, profile: HardwareProfile | str | Path = "conservative"
+) -> PIMReport:
+    """The :class:`~nasforge.recsys.pim.PIMReport` of a CTR network (one sample), its blocks at the
+    settings of ``arch``'s ``pim`` genes when it has them, everything else at the profile's defaults."""
+    device = next(net.parameters()).device
+    inputs = [x.to(device) for x in ctr_example_inputs(net)]
+    workload = trace_workload(net, *inputs)
+    settings = block_settings(arch) if arch is not None else None
+    overrides = block_overrides(workload, settings) if settings else None
+    return price_workload(workload, profile, overrides)
+
+
+@torch.no_grad()
+def pricing_network(supernet: NASRecSupernet, arch: Arch) -> NASRecNet:
+    """A float :class:`~nasforge.recsys.nasrec.NASRecNet` of ``arch`` for pricing: built on the meta
+    device, then given the supernet's embedding module (shared, never copied: the tables are the size
+    of the data) and zero block and head weights on the supernet's device (costs depend on shapes)."""
+    with torch.device("meta"):
+        net = NASRecNet(arch, **supernet.network_kwargs())
+    device = supernet.head.weight.device
+    net.embedding = supernet.embedding
+    for module in (net.blocks, net.head):
+        module.to_empty(device=device)
+        for tensor in module.parameters():
+            tensor.zero_()
+    net.dot_pairs = supernet.dot_pairs
+    return net
