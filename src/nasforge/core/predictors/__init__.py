@@ -1,0 +1,44 @@
+"""Neural predictors of architecture quality and cost, for any search space.
+
+``ArchPredictor`` is what a search calls: fitted on labelled architectures, it scores thousands of
+candidates per second. It wraps an ``MLPPredictor`` (on ``space.encode(arch)``) or a ``GNNPredictor``
+(on ``space.graph(arch)``, an ``ArchGraph``), trained by ``fit_predictor`` with MSE plus a pairwise
+ranking loss and judged by ``kendall_tau``. Imported on its own (it loads torch_geometric).
+"""
+
+from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch, batch_graphs
+from nasforge.core.predictors.arch_predictor import (
+    KINDS,
+    TARGET_TRANSFORMS,
+    ArchPredictor,
+    CostPredictor,
+    PredictorFileError,
+)
+from nasforge.core.predictors.featurize import encode_archs, graph_archs, graph_list
+from nasforge.core.predictors.fit_predictor import FitResult, fit_predictor
+from nasforge.core.predictors.gnn_predictor import GNNPredictor
+from nasforge.core.predictors.kendall_tau import kendall_tau
+from nasforge.core.predictors.mlp_predictor import MLPPredictor
+from nasforge.core.predictors.ranking_loss import RANKING_KINDS, PredictorLoss, pairwise_ranking_loss
+
+__all__ = [
+    "KINDS",
+    "RANKING_KINDS",
+    "TARGET_TRANSFORMS",
+    "ArchGraph",
+    "ArchPredictor",
+    "CostPredictor",
+    "FitResult",
+    "GNNPredictor",
+    "GraphBatch",
+    "MLPPredictor",
+    "PredictorFileError",
+    "PredictorLoss",
+    "batch_graphs",
+    "encode_archs",
+    "fit_predictor",
+    "graph_archs",
+    "graph_list",
+    "kendall_tau",
+    "pairwise_ranking_loss",
+]

@@ -1,0 +1,264 @@
+"""What a search calls: a predictor of a metric or cost, fitted on labelled architectures of a space."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from nasforge.core.arch import Arch, SearchSpace
+from nasforge.core.predictors.featurize import encode_archs, graph_archs, graph_list
+from nasforge.core.predictors.fit_predictor import FitResult, fit_predictor
+from nasforge.core.predictors.gnn_predictor import GNNPredictor
+from nasforge.core.predictors.mlp_predictor import MLPPredictor
+from nasforge.core.predictors.ranking_loss import PredictorLoss
+
+__all__ = ["KINDS", "TARGET_TRANSFORMS", "ArchPredictor", "CostPredictor", "PredictorFileError"]
+
+#: Predictor models by kind: the MLP reads ``space.encode(arch)``, the GNN ``space.graph(arch)``.
+KINDS: dict[str, type[nn.Module]] = {"mlp": MLPPredictor, "gnn": GNNPredictor}
+#: Target transforms: ``"log"`` learns ``log(y)`` (costs spanning orders of magnitude) and predicts ``y``.
+TARGET_TRANSFORMS = (None, "log")
+_FORMAT = "nasforge-arch-predictor"
+_FORMAT_VERSION = 1
+_KEYS = {"space", "space_version", "kind", "target_transform", "in_channels", "settings", "target_mean",
+         "target_std", "state_dict"}
+
+
+class PredictorFileError(ValueError):
+    """A predictor file that cannot be read, or that belongs to another search space."""
+
+
+class ArchPredictor:
+    """A neural predictor of one metric of the architectures of ``space``: fit it on labelled
+    architectures, then score candidates by the thousand.
+
+    ``kind="mlp"`` reads ``space.encode(arch)``, ``kind="gnn"`` reads ``space.graph(arch)`` (an
+    :class:`ArchGraph`); a space that also has ``encode_batch``/``graph_batch`` is featurised a whole
+    batch at a time. Targets are standardised for training (and ``log``-transformed first with
+    ``target_transform="log"``); :meth:`predict` returns values on the targets' own scale. The model is
+    built at :meth:`fit`, seeded, so two fits with the same settings give the same predictor.
+
+    Args:
+        space: the search space of the architectures.
+        kind: ``"mlp"`` or ``"gnn"`` (default: ``"mlp"``).
+        target_transform: ``None`` or ``"log"`` (default: ``None``).
+        hidden_channels: model width (default: ``None``, the model's: 128 for the MLP, 32 for the GNN).
+        num_layers: hidden layers or message-passing layers (default: ``None``, the model's: 2 / 3).
+        dropout: dropout in the model (default: ``0.0``).
+        epochs: training epochs (default: ``200``).
+        batch_size: training batch size (default: ``64``).
+        lr: Adam learning rate (default: ``1e-3``).
+        weight_decay: Adam weight decay (default: ``1e-4``).
+        ranking_weight: weight of the pairwise ranking loss beside MSE (default: ``1.0``).
+        ranking: ``"logistic"`` or ``"hinge"`` ranking loss (default: ``"logistic"``).
+        val_fraction: share of the labels held out to keep the best epoch, ``0`` to train on all for
+            ``epochs`` (default: ``0.1``).
+        seed: seed of the initial weights, the split and the shuffling (default: ``0``).
+        predict_batch_size: architectures featurised and scored per step of :meth:`predict`
+            (default: ``4096``).
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        kind: str = "mlp",
+        target_transform: str | None = None,
+        hidden_channels: int | None = None,
+        num_layers: int | None = None,
+        dropout: float = 0.0,
+        epochs: int = 200,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 1e-4,
+        ranking_weight: float = 1.0,
+        ranking: str = "logistic",
+        val_fraction: float = 0.1,
+        seed: int = 0,
+        predict_batch_size: int = 4096,
+    ) -> None:
+        name = type(self).__name__
+        if kind not in KINDS:
+            raise ValueError(f"{name}: unknown kind {kind!r}; choose one of {sorted(KINDS)}")
+        if target_transform not in TARGET_TRANSFORMS:
+            raise ValueError(
+                f"{name}: unknown target_transform {target_transform!r}; "
+                f"choose one of {list(TARGET_TRANSFORMS)}"
+            )
+        if predict_batch_size < 1:
+            raise ValueError(f"{name}: predict_batch_size must be >= 1, got {predict_batch_size}")
+        self.space, self.kind, self.target_transform = space, kind, target_transform
+        self.model_kwargs = {"dropout": float(dropout)}
+        self.model_kwargs |= {"hidden_channels": hidden_channels} if hidden_channels is not None else {}
+        self.model_kwargs |= {"num_layers": num_layers} if num_layers is not None else {}
+        self.fit_kwargs = {
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": lr,
+            "weight_decay": weight_decay,
+            "val_fraction": val_fraction,
+            "seed": seed,
+        }
+        self.loss_kwargs = {"ranking_weight": ranking_weight, "ranking": ranking}
+        self.predict_batch_size = predict_batch_size
+        self.model: nn.Module | None = None
+        self.target_mean, self.target_std = 0.0, 1.0
+        self.result: FitResult | None = None
+
+    def fit(self, archs: Sequence[Arch], targets: Sequence[float] | np.ndarray) -> FitResult:
+        """Build a fresh model and train it on ``archs`` labelled ``targets`` (see :func:`fit_predictor`).
+
+        Returns the :class:`FitResult` (also kept as :attr:`result`), whose held-out Kendall tau is on
+        the ``val_fraction`` split.
+        """
+        y = self._transform(targets, len(archs))
+        features = self._features(archs)
+        in_channels = features.shape[1] if self.kind == "mlp" else features[0].num_features
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.fit_kwargs["seed"])
+            self.model = KINDS[self.kind](in_channels, **self.model_kwargs)
+        loss = PredictorLoss(**self.loss_kwargs)
+        self.result = fit_predictor(self.model, features, y, loss=loss, **self.fit_kwargs)
+        self.target_mean, self.target_std = self.result.target_mean, self.result.target_std
+        return self.result
+
+    @torch.no_grad()
+    def predict(self, archs: Sequence[Arch]) -> np.ndarray:
+        """Predicted values of ``archs`` (float64, on the targets' scale), ``predict_batch_size`` at a
+        time in eval mode."""
+        model = self._fitted_model()
+        model.eval()
+        out = np.empty(len(archs), dtype=np.float64)
+        for start in range(0, len(archs), self.predict_batch_size):
+            chunk = archs[start : start + self.predict_batch_size]
+            if self.kind == "mlp":
+                scores = model(torch.from_numpy(encode_archs(self.space, chunk)))
+            else:
+                scores = model(*graph_archs(self.space, chunk))
+            out[start : start + len(chunk)] = scores.double().numpy()
+        out = out * self.target_std + self.target_mean
+        return np.exp(out) if self.target_transform == "log" else out
+
+    def save(self, path: str | Path) -> Path:
+        """Write weights, settings and target scaling to one file, atomically; :meth:`load` reads it."""
+        model = self._fitted_model()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        torch.save({"format": _FORMAT, "version": _FORMAT_VERSION, **self._settings(model)}, tmp)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, space: SearchSpace) -> ArchPredictor:
+        """The predictor saved at ``path``, for ``space`` (which must be the space it was fitted on).
+
+        Raises :class:`PredictorFileError` naming the file when it is unreadable, not a predictor file,
+        or fitted on another space or version.
+        """
+        path = Path(path)
+        try:
+            data = torch.load(path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            raise
+        except Exception as err:
+            raise PredictorFileError(
+                f"{cls.__name__}.load: {path} is not a readable predictor file ({type(err).__name__}: "
+                f"{str(err).splitlines()[0] if str(err) else ''}); fit and save the predictor again"
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise PredictorFileError(f"{cls.__name__}.load: {path} is not a {_FORMAT} file")
+        if data.get("version") != _FORMAT_VERSION or not set(data) >= _KEYS:
+            raise PredictorFileError(
+                f"{cls.__name__}.load: {path} has format version {data.get('version')!r} and keys "
+                f"{sorted(data)}; this code reads version {_FORMAT_VERSION} with keys {sorted(_KEYS)}: "
+                "fit and save the predictor again"
+            )
+        fitted_on = f"'{data['space']}' v{data['space_version']}"
+        if (data["space"], data["space_version"]) != (space.name, space.version):
+            raise PredictorFileError(
+                f"{cls.__name__}.load: {path} was fitted on space {fitted_on}, not '{space.name}' "
+                f"v{space.version}; load it with that space"
+            )
+        predictor = cls(space, data["kind"], data["target_transform"], **data["settings"])
+        predictor.model = KINDS[data["kind"]](data["in_channels"], **predictor.model_kwargs)
+        try:
+            predictor.model.load_state_dict(data["state_dict"])
+        except RuntimeError as err:
+            raise PredictorFileError(
+                f"{cls.__name__}.load: {path} holds weights that do not fit its settings: "
+                f"{str(err).splitlines()[0]}"
+            ) from None
+        predictor.model.eval()
+        predictor.target_mean, predictor.target_std = data["target_mean"], data["target_std"]
+        return predictor
+
+    def __repr__(self) -> str:
+        state = "fitted" if self.model is not None else "not fitted"
+        return (
+            f"{type(self).__name__}(space={self.space.name!r}, kind={self.kind!r}, "
+            f"target_transform={self.target_transform!r}, {state})"
+        )
+
+    def _settings(self, model: nn.Module) -> dict[str, Any]:
+        return {
+            "space": self.space.name,
+            "space_version": self.space.version,
+            "kind": self.kind,
+            "target_transform": self.target_transform,
+            "in_channels": model.in_channels,
+            "settings": {
+                **self.model_kwargs,
+                **self.fit_kwargs,
+                **self.loss_kwargs,
+                "predict_batch_size": self.predict_batch_size,
+            },
+            "target_mean": self.target_mean,
+            "target_std": self.target_std,
+            "state_dict": model.state_dict(),
+        }
+
+    def _fitted_model(self) -> nn.Module:
+        if self.model is None:
+            raise RuntimeError(f"{type(self).__name__}: not fitted; call fit(archs, targets) or load(path)")
+        return self.model
+
+    def _features(self, archs: Sequence[Arch]) -> np.ndarray | list:
+        if not archs:
+            raise ValueError(f"{type(self).__name__}.fit: got no architectures")
+        return encode_archs(self.space, archs) if self.kind == "mlp" else graph_list(self.space, archs)
+
+    def _transform(self, targets: Sequence[float] | np.ndarray, count: int) -> np.ndarray:
+        y = np.asarray(targets, dtype=np.float64).reshape(-1)
+        if len(y) != count:
+            raise ValueError(f"{type(self).__name__}.fit: got {count} architectures but {len(y)} targets")
+        if self.target_transform == "log":
+            bad = y[~(y > 0)]
+            if bad.size:
+                raise ValueError(
+                    f"{type(self).__name__}: target_transform='log' needs positive targets, got {bad[0]}; "
+                    "use target_transform=None for a metric that can be zero or negative"
+                )
+            return np.log(y)
+        return y
+
+
+class CostPredictor(ArchPredictor):
+    """An :class:`ArchPredictor` of a positive cost (FLOPs, parameters, latency): the same machinery
+    on a log scale (``target_transform="log"``), since costs span orders of magnitude and a search
+    compares their ratios.
+
+    Args:
+        space: the search space.
+        kind: ``"mlp"`` or ``"gnn"`` (default: ``"mlp"``).
+        **kwargs: the other keywords of :class:`ArchPredictor`.
+    """
+
+    def __init__(
+        self, space: SearchSpace, kind: str = "mlp", target_transform: str | None = "log", **kwargs: Any
+    ) -> None:
+        super().__init__(space, kind, target_transform, **kwargs)
