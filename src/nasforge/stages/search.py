@@ -53,6 +53,8 @@ class SearchStage:
         supernet_stage: name of the stage whose result holds ``weights`` (default: ``"supernet"``).
         progress: show a progress bar (default: ``True``).
         name: stage name (default: ``"search"``).
+        folder: sub-folder of the run folder for the history and reports, so that two searches of one
+            supernet keep apart (default: ``""``, the run folder).
     """
 
     def __init__(
@@ -67,14 +69,15 @@ class SearchStage:
         supernet_stage: str = "supernet",
         progress: bool = True,
         name: str = "search",
+        folder: str = "",
     ) -> None:
         self.strategy, self.evaluator, self.budget = strategy, evaluator, budget
         self.metric, self.mode, self.top_k = metric, mode, top_k
         self.cost_limits = dict(cost_limits or {})
-        self.supernet_stage, self.progress, self.name = supernet_stage, progress, name
+        self.supernet_stage, self.progress, self.name, self.folder = supernet_stage, progress, name, folder
 
     def run(self, context: RunContext) -> dict[str, Any]:
-        out = context.output_dir
+        out = context.output_dir / self.folder
         datamodule = run_datamodule(context)
         supernet = self._load_supernet(context, datamodule)
         evaluate = self.evaluator(supernet=supernet, datamodule=datamodule)

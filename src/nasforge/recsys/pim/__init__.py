@@ -8,10 +8,12 @@ each layer's bits, crossbar size, ADC resolution and placement can be overridden
 
 The co-design search builds on it: :class:`PIMSpace` gives every NASRec block its bits, crossbar size,
 ADC resolution and placement; :class:`PIMSupernet` trains the blocks fake-quantised at sampled bits;
-:class:`PIMEvaluator` scores an architecture by its inherited accuracy and its cost on the chip.
+:class:`PIMEvaluator` scores an architecture by its inherited accuracy and its cost on the chip;
+:class:`PIMComparisonStage` reports the searched model beside an accuracy-only one and DLRM.
 """
 
 from nasforge.recsys.pim.arch_pricing import block_overrides, block_settings, price_network, pricing_network
+from nasforge.recsys.pim.comparison_stage import PIMComparisonStage
 from nasforge.recsys.pim.cost_model import (
     ENERGY_COMPONENTS,
     PLACEMENTS,
@@ -48,6 +50,7 @@ __all__ = [
     "HardwareProfile",
     "LayerCost",
     "LayerSettings",
+    "PIMComparisonStage",
     "PIMEvaluator",
     "PIMNet",
     "PIMPath",
