@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from nasforge.core.arch import genes_list
 from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS
 
-__all__ = ["BLOCK_KEYS", "CONNECTION_KEYS", "gene_problems"]
+__all__ = ["BLOCK_KEYS", "CONNECTION_KEYS", "gene_problems", "object_problems"]
 
 #: Keys of one block's genes, in the order :func:`describe_arch` and the encoding use them.
 BLOCK_KEYS = (
@@ -38,25 +38,29 @@ def gene_problems(genes: Any, choices: Mapping[str, Any]) -> Iterator[str]:
         yield from _block_problems(index, block, choices)
 
 
+def object_problems(
+    where: str, genes: Mapping[str, Any], keys: Sequence[str], allowed: Mapping[str, Sequence[Any]]
+) -> Iterator[str]:
+    """Missing and unknown keys of the gene object ``genes`` at ``where``, and values of ``allowed``'s
+    keys that are not among their choices (of the same type: ``True`` is not ``1``)."""
+    for key in keys:
+        if key not in genes:
+            yield f"{where} misses key '{key}'"
+    for key in sorted(set(genes) - set(keys)):
+        yield f"{where} has unknown key '{key}' (allowed: {', '.join(keys)})"
+    for key, choices in allowed.items():
+        value = genes.get(key)
+        if key in genes and (type(value) is not type(choices[0]) or value not in choices):
+            yield f"{where}.{key} = {value!r} is not one of this space's choices {list(choices)}"
+
+
 def _block_problems(index: int, block: Any, choices: Mapping[str, Any]) -> Iterator[str]:
     where = f"genes.blocks[{index}]"
     if not isinstance(block, Mapping):
         yield f"{where} must be an object with keys {list(BLOCK_KEYS)}, got {type(block).__name__}"
         return
-    for key in BLOCK_KEYS:
-        if key not in block:
-            yield f"{where} misses key '{key}'"
-    for key in sorted(set(block) - set(BLOCK_KEYS)):
-        yield f"{where} has unknown key '{key}' (allowed: {', '.join(BLOCK_KEYS)})"
-    for key, allowed in (
-        ("dense_op", choices["dense_ops"]),
-        ("sparse_op", choices["sparse_ops"]),
-        ("dense_width", choices["dense_widths"]),
-        ("sparse_width", choices["sparse_widths"]),
-    ):
-        value = block.get(key)
-        if key in block and (type(value) is not type(allowed[0]) or value not in allowed):
-            yield f"{where}.{key} = {value!r} is not one of this space's choices {list(allowed)}"
+    allowed = {key: choices[f"{key}s"] for key in ("dense_op", "sparse_op", "dense_width", "sparse_width")}
+    yield from object_problems(where, block, BLOCK_KEYS, allowed)
     for key in ("dense_to_sparse", "sparse_to_dense"):
         if key in block and not isinstance(block[key], bool):
             yield f"{where}.{key} = {block[key]!r}, expected true or false"

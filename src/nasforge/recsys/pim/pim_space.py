@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from nasforge.core.arch import Arch, check_arch, genes_list, thaw
-from nasforge.recsys.nasrec.block_checks import gene_problems
+from nasforge.recsys.nasrec.block_checks import gene_problems, object_problems
 from nasforge.recsys.nasrec.mutations import MUTATION_KINDS, mutate_block
 from nasforge.recsys.nasrec.nasrec_space import NASRecSpace
 from nasforge.recsys.pim.cost_model import PLACEMENTS
@@ -176,15 +176,7 @@ class PIMSpace:
         if not isinstance(settings, Mapping):
             yield f"{where} = {settings!r:.80}, expected an object with keys {list(PIM_KEYS)}"
             return
-        for key in PIM_KEYS:
-            if key not in settings:
-                yield f"{where} misses key '{key}'"
-        for key in sorted(set(settings) - set(PIM_KEYS)):
-            yield f"{where} has unknown key '{key}' (allowed: {', '.join(PIM_KEYS)})"
-        for key, allowed in self.choices.items():
-            value = settings.get(key)
-            if key in settings and (type(value) is not type(allowed[0]) or value not in allowed):
-                yield f"{where}.{key} = {value!r} is not one of this space's choices {list(allowed)}"
+        yield from object_problems(where, settings, PIM_KEYS, self.choices)
 
     def _check_choices(self) -> None:
         for key, values in self.choices.items():
