@@ -26,8 +26,10 @@ from nasforge.recsys.pim.pim_space import PIMSpace
 
 __all__ = ["PIMNet", "PIMPath", "PIMSupernet", "pim_path_sampler", "precision_of", "quantized_inputs"]
 
-#: ``(weight_bits, activation_bits)`` of one block
-Precision = tuple[int, int]
+#: ``(weight_bits, activation_bits)`` of one block; ``None`` is floating point
+Precision = tuple[int | None, int | None]
+#: every block in floating point: the full-path warm-up
+FLOAT = (None, None)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,18 @@ def _is_weight_matrix(name: str) -> bool:
 
 
 def quantized_inputs(precision: Sequence[Precision]) -> BlockInputs:
-    """The hook that makes each block read fake-quantised weights and inputs at its precision."""
+    """The hook that makes each block read fake-quantised weights and inputs at its precision.
+
+    A source read by several blocks at the same bits is quantised once per forward pass (the hook
+    lives for one pass, and a source never changes once its block has run).
+    """
+    cache: dict[tuple[str, int, int | None], Tensor] = {}
+
+    def read(kind: str, sources: Sequence[Tensor], used: set[int], bits: int | None) -> list[Tensor]:
+        for s in used:
+            if (kind, s, bits) not in cache:
+                cache[kind, s, bits] = fake_quantize(sources[s], bits, axis=0)
+        return [cache[kind, s, bits] if s in used else x for s, x in enumerate(sources)]
 
     def inputs(
         index: int, block: BlockPath, params: Params, dense: Sequence[Tensor], sparse: Sequence[Tensor]
@@ -59,12 +72,8 @@ def quantized_inputs(precision: Sequence[Precision]) -> BlockInputs:
             name: fake_quantize(t, weight_bits, axis=0) if _is_weight_matrix(name) else t
             for name, t in params.items()
         }
-        dense_read, sparse_read = {*block.dense_left, *block.dense_right}, set(block.sparse_in)
-        dense = [fake_quantize(x, activation_bits, 0) if s in dense_read else x for s, x in enumerate(dense)]
-        sparse = [
-            fake_quantize(x, activation_bits, 0) if s in sparse_read else x for s, x in enumerate(sparse)
-        ]
-        return params, dense, sparse
+        dense = read("dense", dense, {*block.dense_left, *block.dense_right}, activation_bits)
+        return params, dense, read("sparse", sparse, set(block.sparse_in), activation_bits)
 
     return inputs
 
@@ -90,7 +99,7 @@ class PIMNet(NASRecNet):
 class PIMSupernet(NASRecSupernet):
     """The quantisation-aware supernet of a :class:`PIMSpace`: a NASRec supernet whose paths carry a
     precision per block (:class:`PIMPath`, or an architecture of the space). Without a path it runs
-    the full path at the highest bits of the space. Arguments as
+    the full path in floating point. Arguments as
     :class:`~nasforge.recsys.nasrec.NASRecSupernet`."""
 
     child_class = PIMNet
@@ -98,7 +107,7 @@ class PIMSupernet(NASRecSupernet):
     def resolve_path(self, path: PIMPath | Arch | None) -> PIMPath:  # type: ignore[override]
         """A :class:`PIMPath` from an architecture (validated), a :class:`PIMPath` or ``None`` (full)."""
         if path is None:
-            return PIMPath(self.full_path, _highest_precision(self.space))
+            return PIMPath(self.full_path, (FLOAT,) * self.space.num_blocks)
         if isinstance(path, Arch):
             self.space.validate(path)
             return PIMPath(path_from_arch(path), precision_of(path))
@@ -117,23 +126,18 @@ class PIMSupernet(NASRecSupernet):
         return self._run_blocks(dense, sparse, path.blocks, params, quantized_inputs(path.precision))
 
 
-def _highest_precision(space: PIMSpace) -> tuple[Precision, ...]:
-    top = (max(space.choices["weight_bits"]), max(space.choices["activation_bits"]))
-    return (top,) * space.num_blocks
-
-
 def pim_path_sampler(
     space: PIMSpace, kind: str = "single_operator_any_connection", warmup_steps: int = 0, seed: int = 0
 ) -> PathSampler[PIMPath]:
     """A :class:`~nasforge.core.sampling.PathSampler` of :class:`PIMPath` objects: blocks drawn by the
     NASRec sampler ``kind`` (a key of :data:`~nasforge.recsys.nasrec.SAMPLERS`, or ``"full_path"``),
-    each block's bits uniformly from the space's choices; the warm-up trains the full path at the
-    highest bits."""
+    each block's bits uniformly from the space's choices. The warm-up trains the full path in floating
+    point, as NASRec's does: it gives every weight a start at half the cost of quantising them all."""
     if kind not in (*SAMPLERS, "full_path"):
         raise ValueError(f"pim_path_sampler: unknown kind {kind!r}; choose one of {[*SAMPLERS, 'full_path']}")
 
     def full() -> PIMPath:
-        return PIMPath(full_path(space.base), _highest_precision(space))
+        return PIMPath(full_path(space.base), (FLOAT,) * space.num_blocks)
 
     def sample(rng: np.random.Generator) -> PIMPath:
         blocks = full_path(space.base) if kind == "full_path" else SAMPLERS[kind](space.base, rng)
