@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from nasforge.core.arch import Arch, SearchSpace
+from nasforge.core.predictors._threads import one_thread
 from nasforge.core.predictors.featurize import encode_archs, graph_archs, graph_list
 from nasforge.core.predictors.fit_predictor import FitResult, fit_predictor
 from nasforge.core.predictors.gnn_predictor import GNNPredictor
@@ -23,6 +25,7 @@ __all__ = ["KINDS", "TARGET_TRANSFORMS", "ArchPredictor", "CostPredictor", "Pred
 KINDS: dict[str, type[nn.Module]] = {"mlp": MLPPredictor, "gnn": GNNPredictor}
 #: Target transforms: ``"log"`` learns ``log(y)`` (costs spanning orders of magnitude) and predicts ``y``.
 TARGET_TRANSFORMS = (None, "log")
+_THREADED_BATCH = 1024  # smaller batches are scored on one thread (see one_thread)
 _FORMAT = "nasforge-arch-predictor"
 _FORMAT_VERSION = 1
 _KEYS = {"space", "space_version", "kind", "target_transform", "in_channels", "settings", "target_mean",
@@ -129,19 +132,23 @@ class ArchPredictor:
     @torch.no_grad()
     def predict(self, archs: Sequence[Arch]) -> np.ndarray:
         """Predicted values of ``archs`` (float64, on the targets' scale), ``predict_batch_size`` at a
-        time in eval mode."""
+        time in eval mode; batches under 1024 architectures run on one intra-op thread."""
         model = self._fitted_model()
         model.eval()
         out = np.empty(len(archs), dtype=np.float64)
         for start in range(0, len(archs), self.predict_batch_size):
             chunk = archs[start : start + self.predict_batch_size]
-            if self.kind == "mlp":
-                scores = model(torch.from_numpy(encode_archs(self.space, chunk)))
-            else:
-                scores = model(*graph_archs(self.space, chunk))
-            out[start : start + len(chunk)] = scores.double().numpy()
+            with one_thread() if len(chunk) < _THREADED_BATCH else contextlib.nullcontext():
+                out[start : start + len(chunk)] = model(*self.featurize(chunk)).double().numpy()
         out = out * self.target_std + self.target_mean
         return np.exp(out) if self.target_transform == "log" else out
+
+    def featurize(self, archs: Sequence[Arch]) -> tuple[Tensor, ...]:
+        """The model's inputs for ``archs``, built for the whole batch: ``(encodings,)`` for the MLP,
+        a :class:`GraphBatch` for the GNN."""
+        if self.kind == "mlp":
+            return (torch.from_numpy(encode_archs(self.space, archs)),)
+        return tuple(graph_archs(self.space, archs))
 
     def save(self, path: str | Path) -> Path:
         """Write weights, settings and target scaling to one file, atomically; :meth:`load` reads it."""

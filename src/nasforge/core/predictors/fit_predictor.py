@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from nasforge.core.predictors._threads import one_thread
 from nasforge.core.predictors.arch_graph import ArchGraph, batch_graphs
 from nasforge.core.predictors.kendall_tau import kendall_tau
 from nasforge.core.predictors.ranking_loss import PredictorLoss
@@ -79,9 +79,8 @@ def fit_predictor(
     measured, and the weights of the best epoch are kept (``restore_best``). With ``patience``, training
     stops once the held-out loss has not improved for that many epochs. Shuffling and dropout draw from
     ``seed`` (the global RNG is left as it was), so a run is reproducible. The model ends in eval mode
-    and predicts ``(y - target_mean) / target_std``. The loop runs on one intra-op thread (the setting
-    is restored afterwards): steps of a few dozen samples lose more to thread hand-offs than they gain,
-    many times over on a busy machine.
+    and predicts ``(y - target_mean) / target_std``. The loop runs on one intra-op thread (restored
+    afterwards): steps of a few dozen samples lose more to thread hand-offs than they gain.
 
     Args:
         model: an :class:`MLPPredictor` (for a ``[n, F]`` array) or :class:`GNNPredictor` (for graphs).
@@ -117,7 +116,7 @@ def fit_predictor(
     train_losses: list[float] = []
     val_losses: list[float] = []
     best = (float("inf"), 0, None)
-    with _one_thread(), torch.random.fork_rng(devices=[]):
+    with one_thread(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for epoch in range(epochs):
             model.train()
@@ -187,17 +186,6 @@ def _predict(model: nn.Module, batches: Collate, indices: np.ndarray) -> Tensor:
         out = torch.cat([model(*batches(chunk)) for chunk in chunks])
     model.train(was_training)
     return out
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run the block on one intra-op thread, then restore the thread count."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _check(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
+import torch
 from torch import Tensor, nn
 from torch_geometric.nn import GINConv, global_add_pool, global_max_pool, global_mean_pool
+from torch_geometric.utils import to_torch_csr_tensor
 
 from nasforge.core.predictors.mlp_predictor import _check_sizes
 
@@ -22,11 +26,11 @@ class GNNPredictor(nn.Module):
 
     .. math::
         \mathbf{h}_i^{(l+1)} = \mathbf{h}_i^{(l)} + \mathrm{ReLU}\Big(
-        \mathbf{\Theta}_{\rightarrow} \big(2 \mathbf{h}_i + \textstyle\sum_{j \to i} \mathbf{h}_j\big)
-        + \mathbf{\Theta}_{\leftarrow} \big(\textstyle\sum_{i \to k} \mathbf{h}_k\big) \Big)
+        \mathbf{\Theta}_{\rightarrow} \big(\mathbf{h}_i + \textstyle\sum_{j \to i} \mathbf{h}_j\big)
+        + \mathbf{\Theta}_{\leftarrow} \big(\mathbf{h}_i + \textstyle\sum_{i \to k} \mathbf{h}_k\big) \Big)
 
-    (the node's own features enter through the forward convolution only). The pooled node features go
-    through an MLP head.
+    The sums are sparse-dense products with the adjacency (CSR, built once per batch), cheaper than
+    one message per edge. The pooled node features go through an MLP head.
 
     Args:
         in_channels: node features per node.
@@ -62,10 +66,10 @@ class GNNPredictor(nn.Module):
         )
         self.embed = nn.Linear(in_channels, hidden_channels)
         self.forward_convs = nn.ModuleList(
-            GINConv(nn.Linear(hidden_channels, hidden_channels), eps=1.0) for _ in range(num_layers)
+            GINConv(nn.Linear(hidden_channels, hidden_channels)) for _ in range(num_layers)
         )
         self.backward_convs = nn.ModuleList(
-            GINConv(nn.Linear(hidden_channels, hidden_channels), eps=-1.0) for _ in range(num_layers)
+            GINConv(nn.Linear(hidden_channels, hidden_channels)) for _ in range(num_layers)
         )
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Sequential(
@@ -92,10 +96,20 @@ class GNNPredictor(nn.Module):
                 f"{type(self).__name__}: expected node features of shape [num_nodes, {self.in_channels}], "
                 f"got {list(x.shape)}; was the predictor built for another search space?"
             )
-        reverse = edge_index.flip(0)
+        size = (x.shape[0], x.shape[0])
+        if edge_index.numel() and (edge_index.min() < 0 or edge_index.max() >= size[0]):
+            raise ValueError(
+                f"{type(self).__name__}: edge_index names nodes outside 0..{size[0] - 1}; "
+                "build batches with batch_graphs or the space's graph_batch"
+            )
+        with torch.sparse.check_sparse_tensor_invariants(enable=False), warnings.catch_warnings():
+            # indices are checked just above; CSR products are all the layers use of torch's beta API
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+            incoming = to_torch_csr_tensor(edge_index.flip(0), size=size)  # row i: sources of i's in-edges
+            outgoing = to_torch_csr_tensor(edge_index, size=size)  # row i: targets of i's out-edges
         h = self.embed(x).relu()
         for forward_conv, backward_conv in zip(self.forward_convs, self.backward_convs, strict=True):
-            h = h + self.dropout((forward_conv(h, edge_index) + backward_conv(h, reverse)).relu())
+            h = h + self.dropout((forward_conv(h, incoming) + backward_conv(h, outgoing)).relu())
         return self.head(_POOLS[self.pool](h, batch, num_graphs)).squeeze(-1)
 
     def __repr__(self) -> str:

@@ -1,0 +1,302 @@
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+from toy_space import IntVectorSpace
+
+from nasforge.core.arch import Arch
+from nasforge.core.predictors import (
+    ArchGraph,
+    ArchPredictor,
+    CostPredictor,
+    GNNPredictor,
+    MLPPredictor,
+    PredictorFileError,
+    PredictorLoss,
+    batch_graphs,
+    fit_predictor,
+    kendall_tau,
+    pairwise_ranking_loss,
+)
+from nasforge.vision.csco import CSCOSpace
+
+# --- ArchGraph and batching ---------------------------------------------------------------------------
+
+
+def _graph(num_nodes: int = 3, edges: list[list[int]] | None = None) -> ArchGraph:
+    edges = [[0, 1], [1, 2]] if edges is None else edges
+    return ArchGraph(np.eye(num_nodes, 2), np.array(edges, dtype=np.int64).reshape(-1, 2).T)
+
+
+def test_arch_graph_converts_and_freezes_without_touching_the_input():
+    features = np.ones((3, 2), dtype=np.float64)
+    graph = ArchGraph(features, np.array([[0, 1], [1, 2]], dtype=np.int32))
+    assert graph.node_features.dtype == np.float32 and graph.edge_index.dtype == np.int64
+    assert (graph.num_nodes, graph.num_edges, graph.num_features) == (3, 2, 2)
+    assert not graph.node_features.flags.writeable and features.flags.writeable
+    assert repr(graph) == "ArchGraph(num_nodes=3, num_edges=2, num_features=2)"
+
+
+@pytest.mark.parametrize(
+    ("features", "edges", "message"),
+    [
+        (np.ones(3), np.zeros((2, 0)), "node_features must be a non-empty 2-D"),
+        (np.ones((0, 2)), np.zeros((2, 0)), "node_features must be a non-empty 2-D"),
+        (np.ones((3, 2)), np.array([[0, 1, 2]]), r"edge_index must be an integer array of shape \[2, "),
+        (np.ones((3, 2)), np.array([[0.0], [1.0]]), "edge_index must be an integer array"),
+        (np.ones((3, 2)), np.array([[0, 1], [1, 3]]), r"edge \[1, 3\] but the nodes are 0..2"),
+        (np.ones((3, 2)), np.array([[-1], [1]]), r"edge \[-1, 1\]"),
+        (np.array([[1.0], [np.nan]]), np.zeros((2, 0), dtype=np.int64), "NaN or infinite"),
+    ],
+)
+def test_arch_graph_names_the_problem(features, edges, message):
+    with pytest.raises(ValueError, match=f"ArchGraph: .*{message}"):
+        ArchGraph(features, edges)
+
+
+def test_batch_graphs_offsets_edges_and_numbers_graphs():
+    batch = batch_graphs([_graph(3), _graph(2, []), _graph(4, [[3, 0]])])
+    assert batch.x.shape == (9, 2) and batch.num_graphs == 3
+    assert batch.edge_index.tolist() == [[0, 1, 8], [1, 2, 5]]
+    assert batch.batch.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2]
+    with pytest.raises(ValueError, match="got no graphs"):
+        batch_graphs([])
+    with pytest.raises(ValueError, match=r"different numbers of node features \[2, 3\]"):
+        batch_graphs([_graph(), ArchGraph(np.ones((2, 3)), np.zeros((2, 0), dtype=np.int64))])
+
+
+# --- Kendall tau ----------------------------------------------------------------------------------------
+
+
+def _tau_reference(x: np.ndarray, y: np.ndarray) -> float:
+    sx, sy = np.sign(x[:, None] - x[None, :]), np.sign(y[:, None] - y[None, :])
+    return float((sx * sy).sum() / np.sqrt(np.abs(sx).sum() * np.abs(sy).sum()))
+
+
+def test_kendall_tau_known_values():
+    values = [3.0, 1.0, 4.0, 1.5, 5.0, 9.0]
+    assert kendall_tau(values, values) == pytest.approx(1.0)
+    assert kendall_tau(values, [-v for v in values]) == pytest.approx(-1.0)
+    # scipy.stats.kendalltau's documented example (tau-b, with ties on both sides)
+    assert kendall_tau([12, 2, 1, 12, 2], [1, 4, 7, 1, 0]) == pytest.approx(-0.47140452079103173)
+    assert np.isnan(kendall_tau([1, 1, 1], [1, 2, 3]))
+
+
+def test_kendall_tau_matches_the_pairwise_definition_across_blocks():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 50, 1500).astype(float)  # many ties, more values than one block
+    y = x + rng.normal(0, 20, 1500)
+    assert kendall_tau(x, y) == pytest.approx(_tau_reference(x, y), abs=1e-12)
+    with pytest.raises(ValueError, match="pred has 2 values but target has 3"):
+        kendall_tau([1, 2], [1, 2, 3])
+
+
+# --- losses ---------------------------------------------------------------------------------------------
+
+
+def test_ranking_loss_is_zero_when_ordered_and_falls_when_trained():
+    target = torch.tensor([0.0, 1.0, 2.0, 2.0, 5.0])
+    ordered = torch.tensor([0.0, 1.0, 2.0, 2.5, 3.0])
+    assert pairwise_ranking_loss(ordered, target, "hinge", margin=0.5).item() == 0.0
+    assert pairwise_ranking_loss(ordered, target).item() < pairwise_ranking_loss(-ordered, target).item()
+    assert pairwise_ranking_loss(ordered, torch.ones(5)).item() == 0.0
+    pred = torch.zeros(5, requires_grad=True)
+    optimizer = torch.optim.SGD([pred], lr=1.0)
+    losses = []
+    for _ in range(20):
+        loss = pairwise_ranking_loss(pred, target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    assert kendall_tau(pred.detach().numpy(), target.numpy()) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match=r"unknown kind 'list'; choose one of \['logistic', 'hinge'\]"):
+        pairwise_ranking_loss(pred, target, "list")
+    with pytest.raises(ValueError, match="must be 1-D and equally long"):
+        pairwise_ranking_loss(pred, target[:3])
+
+
+def test_predictor_loss_adds_the_weighted_ranking_term():
+    pred, target = torch.tensor([0.3, -0.2, 1.0]), torch.tensor([0.0, 1.0, 2.0])
+    mse = torch.nn.functional.mse_loss(pred, target)
+    assert PredictorLoss(ranking_weight=0.0)(pred, target) == pytest.approx(mse.item())
+    expected = mse + 0.5 * pairwise_ranking_loss(pred, target)
+    assert PredictorLoss(ranking_weight=0.5)(pred, target) == pytest.approx(expected.item())
+    with pytest.raises(ValueError, match="PredictorLoss: ranking_weight must be >= 0"):
+        PredictorLoss(ranking_weight=-1)
+
+
+# --- models ---------------------------------------------------------------------------------------------
+
+
+def test_models_give_one_finite_score_per_architecture():
+    mlp = MLPPredictor(6, hidden_channels=8)
+    out = mlp(torch.randn(5, 6))
+    assert out.shape == (5,) and torch.isfinite(out).all()
+    assert repr(mlp) == "MLPPredictor(6, hidden_channels=8, num_layers=2)"
+    gnn = GNNPredictor(2, hidden_channels=8, num_layers=2, pool="sum")
+    batch = batch_graphs([_graph(3), _graph(2, []), _graph(4, [[0, 3]])])
+    out = gnn(*batch)
+    assert out.shape == (3,) and torch.isfinite(out).all()
+    out.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in gnn.parameters() if p.grad is not None)
+    assert repr(gnn) == "GNNPredictor(2, hidden_channels=8, num_layers=2, pool='sum')"
+
+
+def test_gnn_sees_edge_direction():
+    torch.manual_seed(0)
+    gnn = GNNPredictor(2, hidden_channels=8)
+    forward = batch_graphs([ArchGraph(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0], [1]]))])
+    backward = batch_graphs([ArchGraph(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1], [0]]))])
+    assert not torch.allclose(gnn(*forward), gnn(*backward))
+
+
+def test_models_name_bad_inputs():
+    with pytest.raises(ValueError, match=r"MLPPredictor: expected encodings of shape \[batch, 6\], got"):
+        MLPPredictor(6)(torch.randn(5, 4))
+    with pytest.raises(ValueError, match="GNNPredictor: unknown pool 'avg'"):
+        GNNPredictor(2, pool="avg")
+    with pytest.raises(ValueError, match="GNNPredictor: hidden_channels must be a positive integer, got 0"):
+        GNNPredictor(2, hidden_channels=0)
+
+
+# --- training -------------------------------------------------------------------------------------------
+
+
+def test_fit_predictor_is_reproducible_and_leaves_the_global_rng_alone():
+    rng = np.random.default_rng(0)
+    x = rng.random((80, 5)).astype(np.float32)
+    y = x @ np.arange(5.0)
+    results = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = MLPPredictor(5, hidden_channels=16, dropout=0.1)
+        state = torch.random.get_rng_state()
+        results.append(fit_predictor(model, x, y, epochs=15, seed=3))
+        assert torch.equal(torch.random.get_rng_state(), state)
+    assert results[0].train_losses == results[1].train_losses
+    assert results[0].val_kendall_tau == results[1].val_kendall_tau > 0.5
+    assert len(results[0].val_indices) == 16 and not model.training
+    assert results[0].to_dict()["num_train"] == 64
+
+
+def test_fit_predictor_stops_early_and_checks_its_inputs():
+    x = np.random.default_rng(0).random((40, 3)).astype(np.float32)
+    y = np.random.default_rng(1).random(40)  # noise: the held-out loss soon stops improving
+    result = fit_predictor(MLPPredictor(3), x, y, epochs=200, patience=3)
+    assert len(result.train_losses) < 200 and len(result.train_losses) - 1 - result.best_epoch == 3
+    no_split = fit_predictor(MLPPredictor(3), x, y, epochs=2, val_fraction=0.0)
+    assert no_split.val_kendall_tau is None and no_split.val_losses == []
+    with pytest.raises(ValueError, match="got 40 feature rows but 39 targets"):
+        fit_predictor(MLPPredictor(3), x, y[:39])
+    with pytest.raises(ValueError, match="targets hold nan"):
+        fit_predictor(MLPPredictor(3), x, np.where(np.arange(40) == 5, np.nan, y))
+    with pytest.raises(TypeError, match="a list of ArchGraph, got a list holding str"):
+        fit_predictor(GNNPredictor(2), ["graph"], [1.0])
+
+
+# --- ArchPredictor on a small CSCO space ----------------------------------------------------------------
+
+
+def _wiring_target(arch: Arch, num_nodes: int) -> float:
+    """Depends on the wiring only: edges into 1x1 convs count double, later stages more, plus depth."""
+    total = 0.0
+    for stage, genes in enumerate(arch.genes["stages"]):
+        depth = [0] * num_nodes
+        for i, j in genes["edges"]:
+            total += (1 + (j % 4 == 3)) * (stage + 1)
+            depth[j] = max(depth[j], depth[i] + 1)
+        total += max(depth)
+    return total
+
+
+@pytest.fixture(scope="module")
+def labelled() -> tuple[CSCOSpace, list[Arch], np.ndarray]:
+    space = CSCOSpace(num_nodes=6, stages=[[8, 1, 1, 1], [16, 1, 2, 1]])
+    rng = np.random.default_rng(0)
+    archs = list(dict.fromkeys(space.sample(rng) for _ in range(300)))
+    return space, archs, np.array([_wiring_target(a, space.num_nodes) for a in archs])
+
+
+@pytest.fixture(scope="module")
+def fitted(labelled) -> dict[str, ArchPredictor]:
+    space, archs, y = labelled
+    predictors = {
+        "mlp": ArchPredictor(space, "mlp", epochs=40),
+        "gnn": ArchPredictor(space, "gnn", epochs=25),
+    }
+    for predictor in predictors.values():
+        predictor.fit(archs[:200], y[:200])
+    return predictors
+
+
+@pytest.mark.parametrize("kind", ["mlp", "gnn"])
+def test_predictor_learns_a_wiring_target(labelled, fitted, kind):
+    _, archs, y = labelled
+    predictor = fitted[kind]
+    assert predictor.result.val_kendall_tau > 0.5
+    held_out = predictor.predict(archs[200:])
+    assert held_out.shape == (len(archs) - 200,) and held_out.dtype == np.float64
+    assert kendall_tau(held_out, y[200:]) > 0.5
+
+
+@pytest.mark.parametrize("kind", ["mlp", "gnn"])
+def test_save_load_round_trip(labelled, fitted, kind, tmp_path):
+    space, archs, _ = labelled
+    path = fitted[kind].save(tmp_path / "sub" / "predictor.pt")
+    loaded = ArchPredictor.load(path, space)
+    assert loaded.kind == kind and repr(loaded).endswith("fitted)")
+    small_batches = ArchPredictor.load(path, space)
+    small_batches.predict_batch_size = 7
+    expected = fitted[kind].predict(archs)
+    np.testing.assert_array_equal(loaded.predict(archs), expected)
+    np.testing.assert_allclose(small_batches.predict(archs), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_load_names_the_file_it_cannot_use(labelled, fitted, tmp_path):
+    space, _, _ = labelled
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"not a torch file")
+    with pytest.raises(PredictorFileError, match=f"{re.escape(str(corrupt))} is not a readable predictor"):
+        ArchPredictor.load(corrupt, space)
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(2)}, other)
+    with pytest.raises(PredictorFileError, match=f"{re.escape(str(other))} is not a nasforge-arch-predictor"):
+        ArchPredictor.load(other, space)
+    saved = fitted["mlp"].save(tmp_path / "mlp.pt")
+    with pytest.raises(PredictorFileError, match=f"{re.escape(str(saved))} was fitted on space 'csco-cifar-"):
+        ArchPredictor.load(saved, CSCOSpace())
+
+
+def test_cost_predictor_learns_on_a_log_scale(labelled):
+    space, archs, y = labelled
+    flops = 1e6 * np.exp(0.2 * y)  # a positive cost spanning orders of magnitude
+    predictor = CostPredictor(space, epochs=40)
+    assert predictor.target_transform == "log"
+    predictor.fit(archs[:200], flops[:200])
+    predicted = predictor.predict(archs[200:])
+    assert (predicted > 0).all() and kendall_tau(predicted, flops[200:]) > 0.5
+    assert np.median(np.abs(np.log(predicted / flops[200:]))) < 1.0
+    with pytest.raises(ValueError, match=r"target_transform='log' needs positive targets, got 0\.0"):
+        predictor.fit(archs[:3], [1.0, 0.0, 2.0])
+
+
+def test_arch_predictor_settings_and_spaces_without_graphs():
+    space = IntVectorSpace(length=6, choices=3)
+    rng = np.random.default_rng(0)
+    archs = [space.sample(rng) for _ in range(60)]
+    predictor = ArchPredictor(space, "mlp", epochs=5, val_fraction=0.0)  # per-arch encode fallback
+    predictor.fit(archs, [sum(a.genes["values"]) for a in archs])
+    assert predictor.predict(archs).shape == (60,)
+    with pytest.raises(TypeError, match="IntVectorSpace has no graph"):
+        ArchPredictor(space, "gnn").fit(archs, np.ones(60))
+    with pytest.raises(ValueError, match=r"ArchPredictor: unknown kind 'rnn'; choose one of \['gnn', 'mlp"):
+        ArchPredictor(space, "rnn")
+    with pytest.raises(ValueError, match="unknown target_transform 'sqrt'"):
+        ArchPredictor(space, target_transform="sqrt")
+    with pytest.raises(RuntimeError, match="ArchPredictor: not fitted; call fit"):
+        ArchPredictor(space).predict(archs)
