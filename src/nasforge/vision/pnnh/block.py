@@ -11,7 +11,7 @@ __all__ = ["PNNHBlock"]
 
 
 class PNNHBlock(nn.Module):
-    r"""``cat(coder(x), learner(x))`` along the channel axis (arXiv:2402.08645's dual-path block).
+    r"""``cat(norm(coder(x)), learner(x))`` along the channel axis (arXiv:2402.08645's dual-path block).
 
     The learner is an ordinary plain block (a shortcut-free :class:`~nasforge.vision.models.BasicBlock`
     or :class:`~nasforge.vision.models.Bottleneck`, or a residual-free transformer block) that outputs
@@ -22,6 +22,10 @@ class PNNHBlock(nn.Module):
     Args:
         coder: the internal path; the same instance may serve several blocks.
         learner: the plain block.
+        norm: this block's own normalisation of the coder's output, e.g. ``nn.BatchNorm2d(code_chs)``
+            (default: None). A coder shared by ``n`` blocks multiplies its gain ``n`` times; a norm
+            per block keeps the carried channels at the learner's scale, as the learner's last norm
+            does for its own.
         dim: the channel axis: 1 for images ``[B, C, H, W]``, -1 for tokens ``[B, N, C]`` (default: 1).
 
     Shapes:
@@ -29,12 +33,13 @@ class PNNHBlock(nn.Module):
         - output: channels ``coder.code_chs + learner channels``, the learner's spatial size
     """
 
-    def __init__(self, coder: Coder, learner: nn.Module, dim: int = 1) -> None:
+    def __init__(self, coder: Coder, learner: nn.Module, norm: nn.Module | None = None, dim: int = 1) -> None:
         super().__init__()
         self.coder, self.learner, self.dim = coder, learner, int(dim)
+        self.norm = norm if norm is not None else nn.Identity()
 
     def forward(self, x: Tensor) -> Tensor:
-        return torch.cat([self.coder(x), self.learner(x)], dim=self.dim)
+        return torch.cat([self.norm(self.coder(x)), self.learner(x)], dim=self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -76,7 +76,7 @@ class PNNHResNet(ResNet):
                 same_shape = stride == 1 and in_chs == out_chs
                 coder = shared if same_shape else Coder(in_chs, code_chs, stride=stride)
                 learner = block_cls(in_chs, learner_chs // block_cls.expansion, stride=stride, shortcut=False)
-                blocks.append(PNNHBlock(coder, learner))
+                blocks.append(PNNHBlock(coder, learner, norm=nn.BatchNorm2d(code_chs)))
                 in_chs = out_chs
             self.add_module(f"layer{index + 1}", nn.Sequential(*blocks))
         self.reset_parameters()
