@@ -43,6 +43,21 @@ def _shrink_nasrec(profile: DictConfig) -> None:
     )
 
 
+def _shrink_csco(profile: DictConfig) -> None:
+    """A CSCO profile that runs every stage in seconds: few labels, two-step proxy runs, short searches."""
+    profile.update(
+        num_samples=6,
+        proxy_steps=2,
+        eval_batches=1,
+        budget=10,
+        initial_samples=4,
+        proposals_per_round=3,
+        population_size=4,
+        sample_size=2,
+        top_k=1,
+    )
+
+
 @pytest.fixture(scope="session")
 def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One data folder per test session, so generated samples and caches are made once."""
@@ -75,6 +90,10 @@ def compose_train(tmp_path: Path, shared_data_dir: Path) -> Callable[..., DictCo
                 cfg.data.batch_size = 32
             if "nasrec" in cfg:
                 _shrink_nasrec(cfg.nasrec.profiles.quick)
+            if "csco" in cfg:
+                _shrink_csco(cfg.csco.profiles.quick)
+            if cfg.get("pipeline", {}).get("predictor"):
+                cfg.pipeline.predictor.epochs = 5
             if cfg.get("callbacks"):
                 cfg.callbacks.pop("rich_progress_bar", None)
                 cfg.callbacks.pop("model_summary", None)

@@ -24,7 +24,7 @@ EXPERIMENTS = available_options(PROJECT_ROOT / "configs", "experiment")
 def test_every_experiment_fast_dev_run(compose_train, experiment: str, tmp_path: Path):
     cfg = compose_train([f"experiment={experiment}", "trainer.fast_dev_run=true", "logger=csv"])
     if OmegaConf.is_missing(cfg.model, "arch"):  # a child experiment: train a sampled architecture
-        space = hydra.utils.instantiate(cfg.nasrec.settings.space)
+        space = hydra.utils.instantiate(cfg.model.net.space)
         cfg.model.arch = str(space.sample(np.random.default_rng(0)).save(tmp_path / "arch.json"))
     metrics = run(cfg)
     assert metrics["data"]["generated"] is True

@@ -1,7 +1,17 @@
 """Pipeline stages: each an ordinary Lightning run over the experiment's search space or model."""
 
+from nasforge.stages.ground_truth import GroundTruthStage
+from nasforge.stages.predictor import PredictorStage
+from nasforge.stages.predictor_search import PredictorSearchStage
 from nasforge.stages.retrain import RetrainStage
 from nasforge.stages.search import SearchStage
 from nasforge.stages.train import TrainStage
 
-__all__ = ["RetrainStage", "SearchStage", "TrainStage"]
+__all__ = [
+    "GroundTruthStage",
+    "PredictorSearchStage",
+    "PredictorStage",
+    "RetrainStage",
+    "SearchStage",
+    "TrainStage",
+]

@@ -21,6 +21,8 @@ __all__ = ["RetrainStage"]
 log = RankedLogger(__name__)
 
 _RESULT, _WEIGHTS = "result.json", "final_weights.pt"
+#: costs the search measured that are reported for the chosen architecture as ``best/<cost>``
+_COSTS = ("flops", "params")
 
 
 class RetrainStage:
@@ -68,6 +70,8 @@ class RetrainStage:
         for r in results:
             metrics[f"retrain/{r['rank']}/val_{monitor}"] = r["metrics"][f"val/{monitor}_best"]
         metrics["retrain/best_rank"] = best["rank"]
+        searched = candidates[best["rank"]].get("metrics", {})
+        metrics.update({f"best/{key}": searched[key] for key in _COSTS if key in searched})
         return {"metrics": metrics, "best_arch": str(out / "best_arch.json"), "candidates": results}
 
     def child_config(self, cfg: DictConfig, arch_file: Path, folder: Path) -> DictConfig:

@@ -1,9 +1,10 @@
-"""CSCO (https://arxiv.org/abs/2404.17152): the connectivity search space, its cells and networks, and
-graph-isomorphism augmentation of its architectures."""
+"""CSCO (https://arxiv.org/abs/2404.17152): the connectivity search space, its cells and networks,
+graph-isomorphism augmentation of its architectures, and their proxy training (the predictor's labels)."""
 
 from nasforge.vision.csco.cell import DEPTHWISE_KERNELS, CSCOCell, CSCONode
 from nasforge.vision.csco.macro import MACROS, Macro, StageSpec
 from nasforge.vision.csco.network import CSCONet
+from nasforge.vision.csco.proxy_training import ProxyTrainer
 from nasforge.vision.csco.space import MUTATION_KINDS, CSCOSpace
 from nasforge.vision.csco.wiring import (
     NODE_OPS,
@@ -26,6 +27,7 @@ __all__ = [
     "CSCONode",
     "CSCOSpace",
     "Macro",
+    "ProxyTrainer",
     "StageSpec",
     "edge_problems",
     "leaves",

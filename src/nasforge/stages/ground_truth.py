@@ -1,0 +1,93 @@
+"""The ``ground_truth`` stage: label random architectures with a real (proxy) evaluation."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+from nasforge.core.arch import SearchSpace
+from nasforge.core.history import History
+from nasforge.core.search import RandomSearch, run_search
+from nasforge.pipeline import RunContext
+from nasforge.stages.train import run_datamodule
+from nasforge.utils.pylogger import RankedLogger
+
+__all__ = ["GroundTruthStage"]
+
+log = RankedLogger(__name__)
+
+
+class GroundTruthStage:
+    """Sample ``num_samples`` architectures of ``space`` uniformly and evaluate each for real.
+
+    These are the training labels of a predictor-based search (CSCO): every evaluation goes to
+    ``history.jsonl`` in the run folder at once, so a killed stage resumes with the next unlabelled
+    sample and never repeats or loses one (the samples are those of
+    :class:`~nasforge.core.search.RandomSearch` with ``seed``). Writes ``ground_truth.png`` (the
+    metric against FLOPs) when the evaluator reports FLOPs.
+
+    Args:
+        space: the search space.
+        evaluator: partial completed with ``space=`` and ``datamodule=`` into a callable
+            ``arch -> metrics`` (e.g. :class:`~nasforge.vision.csco.ProxyTrainer`).
+        num_samples: architectures to label.
+        metric: the quality metric the evaluator reports (default: ``"acc"``).
+        mode: ``"max"`` or ``"min"`` (default: ``"max"``).
+        seed: seed of the samples (default: ``0``).
+        progress: show a progress bar (default: ``True``).
+        name: stage name (default: ``"ground_truth"``).
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        evaluator: Callable[..., Callable[..., Any]],
+        num_samples: int,
+        metric: str = "acc",
+        mode: str = "max",
+        seed: int = 0,
+        progress: bool = True,
+        name: str = "ground_truth",
+    ) -> None:
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
+            raise ValueError(f"GroundTruthStage: num_samples must be an integer >= 2, got {num_samples!r}")
+        self.space, self.evaluator, self.num_samples = space, evaluator, num_samples
+        self.metric, self.mode, self.seed, self.progress, self.name = metric, mode, seed, progress, name
+
+    def run(self, context: RunContext) -> dict[str, Any]:
+        out = context.output_dir
+        evaluate = self.evaluator(space=self.space, datamodule=run_datamodule(context))
+        log.info(f"Labelling {self.num_samples} architectures of {self.space.name} with {evaluate!r}")
+        history = History(out / "history.jsonl")
+        run_search(
+            self.space,
+            RandomSearch(seed=self.seed),
+            evaluate,
+            history,
+            self.num_samples,
+            self.metric,
+            self.mode,
+            progress=self.progress,
+        )
+        values = [entry.metrics[self.metric] for entry in history]
+        best = history.top_k(self.metric, 1, self.mode)[0]
+        if all("flops" in entry.metrics for entry in history):
+            from nasforge.core.plots import plot_pareto
+
+            minimize = (True, self.mode == "min")
+            plot_pareto(
+                history, "flops", self.metric, out / "ground_truth.png", minimize=minimize, log_x=True
+            )
+        prefix = f"{self.name}/"
+        metrics = {
+            f"{prefix}samples": len(history),
+            f"{prefix}best_{self.metric}": best.metrics[self.metric],
+            f"{prefix}mean_{self.metric}": statistics.fmean(values),
+            f"{prefix}std_{self.metric}": statistics.pstdev(values),
+            f"{prefix}seconds_per_arch": statistics.fmean(e.extra.get("seconds", 0.0) for e in history),
+        }
+        return {"metrics": metrics, "history": str(history.path)}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, num_samples={self.num_samples})"

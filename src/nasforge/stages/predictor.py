@@ -1,0 +1,168 @@
+"""The ``predictor`` stage: fit neural predictors of quality and cost on the labelled architectures."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nasforge.core.arch import Arch, SearchSpace
+from nasforge.core.history import Entry, History
+from nasforge.core.predictors import ArchPredictor, kendall_tau
+from nasforge.pipeline import RunContext
+from nasforge.utils.pylogger import RankedLogger
+
+__all__ = ["PredictorStage", "isomorphic_copies"]
+
+log = RankedLogger(__name__)
+
+
+def isomorphic_copies(
+    space: SearchSpace, archs: Sequence[Arch], targets: Sequence[float], limit: int | None = None
+) -> tuple[list[Arch], list[float]]:
+    """``archs`` and their labels plus every isomorphic relabelling (``space.isomorphic_variants``)
+    with the label of its original: more training points for the price of none.
+
+    Args:
+        space: a space with ``isomorphic_variants(arch)``.
+        archs: labelled architectures.
+        targets: their labels.
+        limit: at most this many copies per architecture, the first ones (default: ``None``, all).
+    """
+    variants = getattr(space, "isomorphic_variants", None)
+    if variants is None:
+        raise TypeError(
+            f"isomorphic_copies: {type(space).__name__} has no isomorphic_variants(arch); set "
+            "isomorphism_augmentation=false for this space"
+        )
+    seen = set(archs)
+    out_archs, out_targets = list(archs), list(targets)
+    for arch, target in zip(archs, targets, strict=True):
+        copies = [v for v in variants(arch) if v not in seen][:limit]
+        seen.update(copies)
+        out_archs.extend(copies)
+        out_targets.extend([target] * len(copies))
+    return out_archs, out_targets
+
+
+class PredictorStage:
+    """Fit a predictor of ``metric`` and one of ``cost`` on the ground-truth stage's labels.
+
+    The labelled architectures are split once (seeded) into a training part and a held-out part;
+    with ``isomorphism_augmentation`` the training part gains the isomorphic relabellings of its
+    architectures, labelled like their originals (never the held-out part's, which would leak them).
+    The held-out Kendall tau is measured with and without the augmentation, so a run shows what it
+    bought. The predictors the search uses are then fitted on all labels (augmented likewise) and
+    saved as ``predictor.pt`` and ``cost_predictor.pt``; ``predictor_fit.png`` shows predicted against
+    true held-out values.
+
+    Args:
+        space: the search space of the labelled architectures.
+        predictor: partial of :class:`~nasforge.core.predictors.ArchPredictor` completed with
+            ``space=`` (and ``target_transform="log"`` for the cost).
+        metric: the labelled quality metric (default: ``"acc"``).
+        cost: the labelled cost (default: ``"flops"``).
+        isomorphism_augmentation: add isomorphic relabellings to the training labels (default: ``True``).
+        max_copies_per_arch: at most this many relabellings per architecture (default: ``None``, all).
+        holdout_fraction: share of the labels held out to measure the fit (default: ``0.2``).
+        seed: seed of the split (default: ``0``).
+        ground_truth_stage: stage whose result names the labels' history (default: ``"ground_truth"``).
+        name: stage name (default: ``"predictor"``).
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        predictor: Callable[..., ArchPredictor],
+        metric: str = "acc",
+        cost: str = "flops",
+        isomorphism_augmentation: bool = True,
+        max_copies_per_arch: int | None = None,
+        holdout_fraction: float = 0.2,
+        seed: int = 0,
+        ground_truth_stage: str = "ground_truth",
+        name: str = "predictor",
+    ) -> None:
+        if not 0.0 < holdout_fraction < 1.0:
+            raise ValueError(f"PredictorStage: holdout_fraction must be in (0, 1), got {holdout_fraction}")
+        self.space, self.predictor, self.metric, self.cost = space, predictor, metric, cost
+        self.augment, self.max_copies = bool(isomorphism_augmentation), max_copies_per_arch
+        self.holdout_fraction, self.seed = float(holdout_fraction), int(seed)
+        self.ground_truth_stage, self.name = ground_truth_stage, name
+
+    def run(self, context: RunContext) -> dict[str, Any]:
+        out = context.output_dir
+        entries = self._labelled_entries(context)
+        train, held = self._split(entries)
+        metrics: dict[str, Any] = {f"{self.name}/labelled": len(entries), f"{self.name}/held_out": len(held)}
+        panels = {}
+        for key, transform, label in ((self.metric, None, "quality"), (self.cost, "log", "cost")):
+            true = [e.metrics[key] for e in held]
+            predicted = self._fit(train, key, transform, self.augment).predict([e.arch for e in held])
+            tau = kendall_tau(predicted, true)
+            metrics[f"{self.name}/{label}_kendall_tau"] = tau
+            panels[f"held-out {key}"] = (true, predicted.tolist(), tau)
+            if self.augment and label == "quality":
+                plain = self._fit(train, key, transform, augment=False).predict([e.arch for e in held])
+                metrics[f"{self.name}/{label}_kendall_tau_no_augmentation"] = kendall_tau(plain, true)
+        from nasforge.core.predictor_plots import plot_predictions
+
+        plot_predictions(panels, out / "predictor_fit.png")
+        paths = {}
+        for key, transform, file in (
+            (self.metric, None, "predictor.pt"),
+            (self.cost, "log", "cost_predictor.pt"),
+        ):
+            self._fit(entries, key, transform, self.augment).save(out / file)
+            paths[key] = str(out / file)
+        log.info(
+            f"Predictor of {self.metric}: held-out Kendall tau "
+            f"{metrics[f'{self.name}/quality_kendall_tau']:.3f}; of {self.cost}: "
+            f"{metrics[f'{self.name}/cost_kendall_tau']:.3f} ({out / 'predictor_fit.png'})"
+        )
+        return {
+            "metrics": metrics,
+            "predictor": paths[self.metric],
+            "cost_predictor": paths[self.cost],
+            "cost_median": statistics.median(e.metrics[self.cost] for e in entries),
+        }
+
+    def _labelled_entries(self, context: RunContext) -> list[Entry]:
+        result = context.results.get(self.ground_truth_stage, {})
+        if not result.get("history"):
+            raise RuntimeError(
+                f"PredictorStage: stage '{self.ground_truth_stage}' left no history of labelled "
+                "architectures; it must run before this stage"
+            )
+        history = History(Path(result["history"]))
+        entries = [e for e in history if _finite(e, self.metric) and _finite(e, self.cost)]
+        if len(entries) < 4:
+            raise ValueError(
+                f"PredictorStage: {history.path} holds {len(entries)} architectures with finite "
+                f"{self.metric!r} and {self.cost!r}; a predictor needs at least 4 (raise num_samples)"
+            )
+        return entries
+
+    def _split(self, entries: Sequence[Entry]) -> tuple[list[Entry], list[Entry]]:
+        order = np.random.default_rng(self.seed).permutation(len(entries))
+        count = min(len(entries) - 2, max(2, round(self.holdout_fraction * len(entries))))
+        return [entries[i] for i in order[count:]], [entries[i] for i in order[:count]]
+
+    def _fit(self, entries: Sequence[Entry], key: str, transform: str | None, augment: bool) -> ArchPredictor:
+        archs, targets = [e.arch for e in entries], [e.metrics[key] for e in entries]
+        if augment:
+            archs, targets = isomorphic_copies(self.space, archs, targets, self.max_copies)
+        predictor = self.predictor(space=self.space, target_transform=transform)
+        predictor.fit(archs, targets)
+        return predictor
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, metric={self.metric!r}, cost={self.cost!r})"
+
+
+def _finite(entry: Entry, key: str) -> bool:
+    value = entry.metrics.get(key)
+    return value is not None and np.isfinite(value)
