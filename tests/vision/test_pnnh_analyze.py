@@ -41,8 +41,8 @@ def test_tapped_layers_cover_stem_and_every_block():
 
 
 def test_input_survives_pnnh_depth_but_dissipates_in_plain_nets():
-    """At initialisation, on generated CIFAR images: the deep plain ResNet and ViT lose most of their
-    similarity to the input by the last block; the PNNH and residual versions keep more of it."""
+    """At initialisation, on generated CIFAR images: the deep plain ResNet and ViT lose much of their
+    similarity to the first layer by the last block; the PNNH and residual versions keep more of it."""
     images, source = cifar_images(None, "cifar10", 32)
     assert images.shape == (32, 3, 32, 32) and source["generated"] is True
     last = {}
@@ -54,7 +54,7 @@ def test_input_survives_pnnh_depth_but_dissipates_in_plain_nets():
             assert all(
                 0.0 <= r["active_fraction"] <= 1.0 and -1e-9 <= r["cka_input"] <= 1 + 1e-9 for r in rows
             )
-            last[family, wiring] = rows[-1]["cka_input"]
+            last[family, wiring] = rows[-1]["cka_first"]
     for family in ("resnet", "vit"):
         assert last[family, "pnnh"] > last[family, "plain"] + 0.1
         assert last[family, "residual"] > last[family, "plain"] + 0.1
