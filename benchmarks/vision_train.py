@@ -7,8 +7,10 @@ The plain loop reads normalised float images already on the device. The Lightnin
 ``python train.py experiment=resnet18_cifar10 trainer=gpu`` runs: ``ChildModule`` with the
 classification task and cosine schedule, fed uint8 batches by ``CIFARDataModule`` (a generated
 sample in the CIFAR pickle layout, gathered from memory, pinned, copied asynchronously) and
-augmented on the device (random crop with padding 4, flip, normalisation). Prints one JSON object
-per figure; absolute numbers only mean something on the GPU.
+augmented on the device (random crop with padding 4, flip, normalisation). A third figure times the
+proxy training of one sampled CSCO architecture (the 13-node CIFAR space, ``ProxyTrainer``: the same
+data path, bf16, channels-last) and extrapolates it to the published proxy schedule (10 epochs of
+45,000 images). Prints one JSON object per figure; absolute numbers only mean something on the GPU.
 
     python benchmarks/vision_train.py                      # GPU: eager figures
     python benchmarks/vision_train.py --compile            # add the torch.compile figures
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 
 import lightning as L
+import numpy as np
 import torch
 import torch.nn.functional as F
 from _env import environment
@@ -32,10 +35,13 @@ from _env import environment
 from nasforge.core.schedules import warmup_cosine
 from nasforge.lit import ChildModule
 from nasforge.tasks.classification import ClassificationTask
+from nasforge.vision.csco import CSCOSpace, ProxyTrainer
 from nasforge.vision.data import BatchAugment, CIFARDataModule, write_cifar
 from nasforge.vision.models import resnet18
 
 CLASSES = 10
+#: optimiser steps of the published CSCO proxy schedule: 10 epochs of 45,000 images at batch 128
+PUBLISHED_PROXY_STEPS = 10 * math.ceil(45_000 / 128)
 
 
 def _sync(device: torch.device) -> None:
@@ -124,6 +130,38 @@ def lightning_path(args: argparse.Namespace, device: torch.device, compile: bool
     return args.batch * args.steps / timer.seconds
 
 
+def csco_proxy_training(args: argparse.Namespace, device: torch.device, data_dir: Path) -> dict:
+    """Seconds to proxy-train one sampled CSCO architecture for ``args.steps`` steps (after a warm-up
+    architecture), and the same rate extrapolated to the published schedule."""
+    per_class = math.ceil(args.batch * 4 / CLASSES)
+    dm = CIFARDataModule(
+        path=str(write_cifar(data_dir, "cifar10", train_per_class=per_class, test_per_class=1)),
+        batch_size=args.batch, val_fraction=0.1, drop_last=True, pin_memory=device.type == "cuda",
+        augment=BatchAugment(padding=4, flip=True, channels_last=args.channels_last),
+    )  # fmt: skip
+    dm.prepare_data()
+    dm.setup("fit")
+    space = CSCOSpace(variant="cifar")
+    trainer = ProxyTrainer(space, dm, steps=args.steps, device=device, bf16=args.dtype == "bf16")
+    rng = torch.Generator().manual_seed(0)
+    archs = [
+        space.sample(np.random.default_rng(int(torch.randint(2**31, (1,), generator=rng)))) for _ in "ab"
+    ]
+    ProxyTrainer(space, dm, steps=args.warmup, device=device, bf16=args.dtype == "bf16")(archs[0])
+    _sync(device)
+    start = time.perf_counter()
+    trainer(archs[1])
+    _sync(device)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds_per_arch": round(seconds, 2),
+        "steps": args.steps,
+        "published_schedule_steps": PUBLISHED_PROXY_STEPS,
+        "seconds_per_arch_published_schedule": round(seconds / args.steps * PUBLISHED_PROXY_STEPS, 1),
+        "arch": archs[1].hash,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -153,6 +191,10 @@ def main() -> None:
                 if path == "lightning":
                     figure["ratio_to_plain_loop"] = round(rate / plain, 3)
                 print(json.dumps(figure), flush=True)
+        proxy = csco_proxy_training(args, device, Path(tmp) / "csco")
+        print(
+            json.dumps({"figure": "csco_proxy_train", **proxy, **common, "model": "csco-cifar"}), flush=True
+        )
 
 
 if __name__ == "__main__":

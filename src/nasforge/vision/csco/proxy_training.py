@@ -45,6 +45,8 @@ class ProxyTrainer:
         eval_batches: validation batches to score on; ``None`` for all (default: ``None``).
         label_smoothing: cross-entropy label smoothing (default: ``0.0``).
         device: where to train; ``None`` picks CUDA when available (default: ``None``).
+        bf16: train under bfloat16 autocast (GPUs; default: ``False``). The network is channels-last
+            when the datamodule's augmentation emits channels-last batches.
         seed: mixed with each architecture's hash to seed its run (default: ``0``).
     """
 
@@ -60,6 +62,7 @@ class ProxyTrainer:
         eval_batches: int | None = None,
         label_smoothing: float = 0.0,
         device: str | torch.device | None = None,
+        bf16: bool = False,
         seed: int = 0,
     ) -> None:
         name = type(self).__name__
@@ -73,6 +76,7 @@ class ProxyTrainer:
         self.momentum, self.weight_decay = float(momentum), float(weight_decay)
         self.eval_batches, self.label_smoothing, self.seed = eval_batches, float(label_smoothing), int(seed)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.bf16 = bool(bf16)
         self.image_shape = tuple(next(iter(datamodule.val_dataloader()))["image"].shape[1:])
 
     def build(self, arch: Arch) -> CSCONet:
@@ -95,6 +99,8 @@ class ProxyTrainer:
         net = self.build(arch)
         costs = self._measure(net)
         net.to(self.device)
+        if getattr(self.datamodule.augment, "channels_last", False):
+            net.to(memory_format=torch.channels_last)
         self._train(net)
         return {**self._evaluate(net), **costs}
 
@@ -129,7 +135,9 @@ class ProxyTrainer:
             for group in optimizer.param_groups:
                 group["lr"] = 0.5 * self.lr * (1 + math.cos(math.pi * step / total))
             images = augment(batch["image"])
-            loss = F.cross_entropy(net(images), batch["label"], label_smoothing=self.label_smoothing)
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+                logits = net(images)
+            loss = F.cross_entropy(logits.float(), batch["label"], label_smoothing=self.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
