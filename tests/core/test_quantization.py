@@ -30,6 +30,7 @@ def test_values_lie_on_the_grid_of_each_slice():
     assert torch.allclose(q[1], torch.tensor([10.0, 10.0 / 3, -10.0 / 3]))
     assert torch.equal(fake_quantize(x, None), x)
     assert torch.equal(fake_quantize(torch.zeros(3, 2), 4, axis=0), torch.zeros(3, 2))
+    assert fake_quantize(torch.zeros(3, 0), 4, axis=0).shape == (3, 0)  # a batch without dense features
 
 
 def test_per_sample_scales_make_a_sample_independent_of_its_batch():

@@ -59,9 +59,9 @@ def fake_quantize(x: Tensor, bits: int | None, axis: int | None = None) -> Tenso
     Shapes:
         - **input:** any; **output:** the same.
     """
-    if bits is None:
+    levels = None if bits is None else quantization_levels(bits)
+    if levels is None or x.numel() == 0:  # float, or nothing to scale (e.g. no dense features)
         return x
-    levels = quantization_levels(bits)
     if axis is None or x.dim() == 0:
         peak = x.detach().abs().amax()
     else:
