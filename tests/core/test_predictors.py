@@ -289,9 +289,13 @@ def test_arch_predictor_settings_and_spaces_without_graphs():
     space = IntVectorSpace(length=6, choices=3)
     rng = np.random.default_rng(0)
     archs = [space.sample(rng) for _ in range(60)]
+    threads = torch.get_num_threads()
     predictor = ArchPredictor(space, "mlp", epochs=5, val_fraction=0.0)  # per-arch encode fallback
     predictor.fit(archs, [sum(a.genes["values"]) for a in archs])
     assert predictor.predict(archs).shape == (60,)
+    assert torch.get_num_threads() == threads  # one thread while fitting and scoring, then restored
+    with pytest.raises(ValueError, match="ArchPredictor: num_threads must be None or a positive integer"):
+        ArchPredictor(space, num_threads=0)
     with pytest.raises(TypeError, match="IntVectorSpace has no graph"):
         ArchPredictor(space, "gnn").fit(archs, np.ones(60))
     with pytest.raises(ValueError, match=r"ArchPredictor: unknown kind 'rnn'; choose one of \['gnn', 'mlp"):

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from nasforge.core.predictors._threads import one_thread
+from nasforge.core.predictors._threads import check_num_threads, intra_op_threads
 from nasforge.core.predictors.arch_graph import ArchGraph, batch_graphs
 from nasforge.core.predictors.kendall_tau import kendall_tau
 from nasforge.core.predictors.ranking_loss import PredictorLoss
@@ -72,6 +72,7 @@ def fit_predictor(
     restore_best: bool = True,
     patience: int | None = None,
     seed: int = 0,
+    num_threads: int | None = 1,
 ) -> FitResult:
     """Train ``model`` to predict standardised ``targets`` with Adam, for ``epochs`` epochs.
 
@@ -79,8 +80,7 @@ def fit_predictor(
     measured, and the weights of the best epoch are kept (``restore_best``). With ``patience``, training
     stops once the held-out loss has not improved for that many epochs. Shuffling and dropout draw from
     ``seed`` (the global RNG is left as it was), so a run is reproducible. The model ends in eval mode
-    and predicts ``(y - target_mean) / target_std``. The loop runs on one intra-op thread (restored
-    afterwards): steps of a few dozen samples lose more to thread hand-offs than they gain.
+    and predicts ``(y - target_mean) / target_std``.
 
     Args:
         model: an :class:`MLPPredictor` (for a ``[n, F]`` array) or :class:`GNNPredictor` (for graphs).
@@ -95,10 +95,13 @@ def fit_predictor(
         restore_best: keep the weights of the epoch with the lowest held-out loss (default: ``True``).
         patience: stop after this many epochs without improvement (default: ``None``, never).
         seed: seed of the split, the shuffling and dropout (default: ``0``).
+        num_threads: torch intra-op threads while training, ``None`` for torch's setting; steps of a few
+            dozen samples lose more to thread hand-offs than they gain (default: ``1``).
     """
     y = np.asarray(targets, dtype=np.float64).reshape(-1)
     num_samples, batches = _collate(features)
     _check(num_samples, y, epochs, batch_size, val_fraction, patience)
+    check_num_threads(num_threads, "fit_predictor")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y))
     num_val = 0 if val_fraction == 0 else max(2, round(val_fraction * len(y)))
@@ -116,7 +119,7 @@ def fit_predictor(
     train_losses: list[float] = []
     val_losses: list[float] = []
     best = (float("inf"), 0, None)
-    with one_thread(), torch.random.fork_rng(devices=[]):
+    with intra_op_threads(num_threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         for epoch in range(epochs):
             model.train()
