@@ -34,11 +34,10 @@ class PNNHResNet(ResNet):
     Each block is :class:`PNNHBlock`: the plain block of :class:`~nasforge.vision.models.ResNet` with
     ``shortcut=False`` as learner, narrowed to all but ``code_chs`` output channels, next to a
     :class:`Coder` that fills those channels, through the block's own BatchNorm (which keeps the
-gain of a shared coder from compounding over the stage). Within a stage every stride-1 block shares
-*one* coder;
-    a block that changes resolution or width (the first of a stage after the first) has its own,
-    striding by average pooling. There is no addition anywhere: the stem, the heads and the plain
-    learners are :class:`ResNet`'s, only the wiring of the stages differs.
+    gain of a shared coder from compounding over the stage). Within a stage every stride-1 block
+    shares *one* coder; a block that changes resolution or width (the first of a stage after the
+    first) has its own, striding by average pooling. There is no addition anywhere: the stem, the
+    heads and the plain learners are :class:`ResNet`'s, only the wiring of the stages differs.
 
     Args:
         block: ``"basic"`` or ``"bottleneck"``.
