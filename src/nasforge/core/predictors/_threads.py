@@ -15,7 +15,7 @@ def intra_op_threads(num_threads: int | None) -> Iterator[None]:
     """Run the block on ``num_threads`` intra-op threads (``None``: leave torch's setting), then
     restore the count.
 
-    Predictor tensors are small: on the shared 2-core machine one thread scored CSCO architectures
+    Predictor tensors are small: on a busy 2-core CPU one thread scored CSCO architectures
     1.6x (MLP) to 3x (GNN) faster than two, and a GNN scoring one architecture at a time ran 40x
     slower on two, the threads losing more to hand-offs than they gain.
     """
