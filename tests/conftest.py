@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -18,6 +19,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = PROJECT_ROOT / "configs"
 
 os.environ.setdefault("PROJECT_ROOT", str(PROJECT_ROOT))
+# Test networks and batches are tiny: one intra-op thread runs them fastest, and avoids the many-fold
+# slowdown of oversubscribed threads when other jobs share the cores.
+torch.set_num_threads(1)
 # Tests never touch the network, whatever the user's W&B login.
 os.environ["WANDB_MODE"] = "offline"
 os.environ["WANDB_SILENT"] = "true"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
+from search_helpers import Killed, killed_at, trace
 from toy_space import IntVectorSpace, matches
 
 from nasforge.core.arch import Arch
@@ -43,28 +44,6 @@ def mh_es(seed: int = 0, temperature: tuple[float, float] = (1.0, 0.05)) -> Metr
 def search(path, strategy, budget, evaluate=evaluate, space=None) -> History:
     history = History(path, sync=False)
     return run_search(space or IntVectorSpace(), strategy, evaluate, history, budget, "score", progress=False)
-
-
-class Killed(Exception):
-    pass
-
-
-def killed_at(step: int):
-    calls = []
-
-    def evaluate_until_killed(arch: Arch) -> dict[str, float]:
-        if len(calls) == step:
-            raise Killed
-        calls.append(arch)
-        return evaluate(arch)
-
-    return evaluate_until_killed
-
-
-def trace(history: History) -> list[tuple]:
-    return [
-        (e.index, e.hash, e.metrics, {k: v for k, v in e.extra.items() if k != "seconds"}) for e in history
-    ]
 
 
 def worse_rounds(strategy, history: History, budget: int):
@@ -146,7 +125,7 @@ def test_a_killed_search_resumes_into_the_uninterrupted_run(tmp_path, kills):
     path = tmp_path / "resumed.jsonl"
     for kill in kills:
         with pytest.raises(Killed):
-            search(path, mh_es(seed=4), budget, evaluate=killed_at(kill - len(History(path))))
+            search(path, mh_es(seed=4), budget, evaluate=killed_at(kill - len(History(path)), evaluate))
         assert len(History(path)) == kill
     with path.open("a") as f:
         f.write('{"index": 24, "hash": "0123')  # the last write was cut short

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from search_helpers import Killed, killed_at, trace
 from toy_space import IntVectorSpace, matches
 
 from nasforge.core.arch import Arch
@@ -19,29 +20,6 @@ TARGET = (3, 1, 0, 2, 2, 0, 1, 3, 0, 1, 2, 3)
 
 def evaluate(arch: Arch) -> dict[str, float]:
     return {"score": float(matches(arch, TARGET)), "cost": float(sum(arch.genes["values"]))}
-
-
-class Killed(Exception):
-    pass
-
-
-def killed_at(step: int):
-    calls = []
-
-    def evaluate_until_killed(arch: Arch) -> dict[str, float]:
-        if len(calls) == step:
-            raise Killed
-        calls.append(arch)
-        return evaluate(arch)
-
-    return evaluate_until_killed
-
-
-def trace(history: History) -> list[tuple]:
-    """What must match between runs: arch, metrics and bookkeeping (not timings)."""
-    return [
-        (e.index, e.hash, e.metrics, {k: v for k, v in e.extra.items() if k != "seconds"}) for e in history
-    ]
 
 
 def search(path, strategy, budget=60, evaluate=evaluate, progress=False, **kwargs) -> History:
@@ -89,7 +67,7 @@ def test_a_killed_search_resumes_into_the_uninterrupted_run(tmp_path, strategy):
     path = tmp_path / "resumed.jsonl"
     for kill in (7, 23):  # 7: in the random population; 23: in the middle of a generation
         with pytest.raises(Killed):
-            search(path, strategy, evaluate=killed_at(kill - len(History(path))))
+            search(path, strategy, evaluate=killed_at(kill - len(History(path)), evaluate))
         assert len(History(path)) == kill
     with path.open("a") as f:
         f.write('{"index": 23, "hash": "0123')  # and the last write was cut short
@@ -103,7 +81,7 @@ def test_a_killed_search_resumes_into_the_uninterrupted_run(tmp_path, strategy):
 def test_a_finished_search_evaluates_nothing_and_a_larger_budget_extends_it(tmp_path):
     strategy = RandomSearch(seed=1)
     search(tmp_path / "h.jsonl", strategy, budget=20)
-    assert len(search(tmp_path / "h.jsonl", strategy, budget=20, evaluate=killed_at(0))) == 20
+    assert len(search(tmp_path / "h.jsonl", strategy, budget=20, evaluate=killed_at(0, evaluate))) == 20
     extended = search(tmp_path / "h.jsonl", strategy, budget=30)
     assert trace(extended) == trace(search(tmp_path / "direct.jsonl", strategy, budget=30))
 
@@ -144,7 +122,7 @@ def test_an_unsatisfiable_constraint_fails_clearly(tmp_path):
         search(
             tmp_path / "h.jsonl",
             RandomSearch(),
-            evaluate=killed_at(0),
+            evaluate=killed_at(0, evaluate),
             constraint=lambda arch: False,
             max_tries=50,
         )

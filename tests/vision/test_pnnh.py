@@ -28,15 +28,6 @@ NETS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny nets run fastest on one thread, and far faster than on two when other jobs share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _unique_params(net: nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
 

@@ -10,15 +10,6 @@ from nasforge.vision.pnnh.analyze import cifar_images, main
 from nasforge.vision.pnnh.compare import BriefTraining, train_briefly
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny nets run fastest on one thread, and far faster than on two when other jobs share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_linear_cka_invariances():
     torch.manual_seed(0)
     x = torch.randn(32, 10)

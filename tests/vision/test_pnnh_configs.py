@@ -20,14 +20,6 @@ MODELS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("model", sorted(MODELS))
 def test_model_configs_build_their_networks(compose_train, model: str):
     cfg = compose_train(["experiment=pnnh_cifar100", f"model={model}"])

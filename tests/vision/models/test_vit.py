@@ -5,14 +5,6 @@ import torch.nn.functional as F
 from nasforge.vision.models import TransformerBlock, VisionTransformer, vit_small, vit_tiny
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_vit_small_matches_the_published_size():
     """ViT-S/16 at 224: 22,050,664 parameters with a 1000-class head (timm's vit_small_patch16_224)."""
     assert sum(p.numel() for p in vit_small().parameters()) == 22_050_664
