@@ -43,6 +43,25 @@ def test_mutation_changes_the_pim_genes_too():
     assert changed_pim and changed_nasrec
 
 
+def test_digital_blocks_have_one_encoding():
+    space, rng = tiny_space(), np.random.default_rng(3)
+    first = {"crossbar_size": 64, "adc_bits": 4}
+    digital = 0
+    for _ in range(30):
+        arch = space.mutate(space.sample(rng), rng, num_mutations=3)
+        for block in arch.genes["blocks"]:
+            if block["pim"]["placement"] == "digital":
+                digital += 1
+                assert {key: block["pim"][key] for key in first} == first
+    assert digital
+    genes = thaw(arch.genes)
+    genes["blocks"][0]["pim"].update(placement="digital", crossbar_size=256, adc_bits=4)
+    with pytest.raises(
+        InvalidArchError, match=r"blocks\[0\].pim: a block on the digital unit uses no crossbar"
+    ):
+        space.validate(Arch(space.name, space.version, genes))
+
+
 def test_validate_lists_every_problem():
     space = tiny_space()
     genes = thaw(space.sample(np.random.default_rng(2)).genes)

@@ -6,7 +6,9 @@ An architecture is a NASRec architecture whose every block also carries a ``pim`
 
 The bits set the precision the quantisation-aware supernet trains and scores the block at, and with
 the crossbar size, ADC resolution and placement (crossbars or the digital unit) what the cost model
-charges for the block's layers (see :func:`nasforge.recsys.pim.arch_pricing.block_settings`).
+charges for the block's layers (see :func:`nasforge.recsys.pim.arch_pricing.block_settings`). A block
+on the digital unit uses no crossbar, so its crossbar size and ADC resolution are held at the first
+choices: one network, one encoding, and a search never evaluates or retrains it twice.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from nasforge.recsys.nasrec.mutations import MUTATION_KINDS, mutate_block
 from nasforge.recsys.nasrec.nasrec_space import NASRecSpace
 from nasforge.recsys.pim.cost_model import PLACEMENTS
 
-__all__ = ["PIM_DEFAULTS", "PIM_KEYS", "PIMSpace"]
+__all__ = ["CROSSBAR_ONLY_KEYS", "PIM_DEFAULTS", "PIM_KEYS", "PIMSpace"]
 
 #: the keys of a block's ``pim`` gene and their default choices
 PIM_DEFAULTS: dict[str, tuple[Any, ...]] = {
@@ -35,6 +37,8 @@ PIM_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "placement": PLACEMENTS["weight_matmul"],
 }
 PIM_KEYS = tuple(PIM_DEFAULTS)
+#: settings that only a block on crossbars uses
+CROSSBAR_ONLY_KEYS = ("crossbar_size", "adc_bits")
 # NASRec attributes the networks and samplers read from a space; a PIM space answers with its base's
 _BASE_ATTRIBUTES = frozenset(
     {"num_blocks", "dense_ops", "sparse_ops", "dense_widths", "sparse_widths", "max_inputs", "connection_k"}
@@ -46,7 +50,8 @@ class PIMSpace:
 
     Sampling draws the NASRec genes as the base space does, then each block's settings uniformly.
     A mutation changes either the NASRec genes (one of :data:`~nasforge.recsys.nasrec.MUTATION_KINDS`)
-    or one setting of one block, each of the five kinds equally likely. The name is
+    or one setting of one block, each of the five kinds equally likely. A block on the digital unit
+    keeps :data:`CROSSBAR_ONLY_KEYS` at their first choices (:meth:`canonical_settings`). The name is
     ``pim-<base name>`` with the default choices, else with a digest of them, so architectures and
     histories of different spaces never mix.
 
@@ -59,7 +64,7 @@ class PIMSpace:
         placement: where a block's weight products may run (default: ``("crossbar", "digital")``).
     """
 
-    version = 1
+    version = 2
 
     def __init__(
         self,
@@ -101,8 +106,15 @@ class PIMSpace:
         return Arch(self.name, self.version, {"blocks": blocks})
 
     def sample_settings(self, rng: np.random.Generator) -> dict[str, Any]:
-        """One block's ``pim`` gene, each setting drawn uniformly."""
-        return {key: values[int(rng.integers(len(values)))] for key, values in self.choices.items()}
+        """One block's ``pim`` gene, each setting drawn uniformly (then made canonical)."""
+        drawn = {key: values[int(rng.integers(len(values)))] for key, values in self.choices.items()}
+        return self.canonical_settings(drawn)
+
+    def canonical_settings(self, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """``settings`` with the crossbar-only keys of a digital block at their first choices."""
+        if settings.get("placement") != "digital":
+            return dict(settings)
+        return {**settings, **{key: self.choices[key][0] for key in CROSSBAR_ONLY_KEYS}}
 
     def mutate(self, arch: Arch, rng: np.random.Generator, num_mutations: int = 1) -> Arch:
         """Apply ``num_mutations`` (at least one) changes; the result is valid and differs from ``arch``."""
@@ -151,11 +163,19 @@ class PIMSpace:
         return self.base.sample_sources(index, rng)
 
     def _mutate_settings(self, settings: dict[str, Any], rng: np.random.Generator) -> int:
-        options = [(k, v) for k, values in self.choices.items() for v in values if v != settings[k]]
+        unused = CROSSBAR_ONLY_KEYS if settings["placement"] == "digital" else ()
+        options = [
+            (k, v)
+            for k, values in self.choices.items()
+            if k not in unused
+            for v in values
+            if v != settings[k]
+        ]
         if not options:
             return 0
         key, value = options[int(rng.integers(len(options)))]
         settings[key] = value
+        settings.update(self.canonical_settings(settings))
         return 1
 
     def _problems(self, genes: Any) -> Iterator[str]:
@@ -176,7 +196,14 @@ class PIMSpace:
         if not isinstance(settings, Mapping):
             yield f"{where} = {settings!r:.80}, expected an object with keys {list(PIM_KEYS)}"
             return
-        yield from object_problems(where, settings, PIM_KEYS, self.choices)
+        problems = list(object_problems(where, settings, PIM_KEYS, self.choices))
+        yield from problems
+        if not problems and settings != self.canonical_settings(settings):
+            first = {key: self.choices[key][0] for key in CROSSBAR_ONLY_KEYS}
+            yield (
+                f"{where}: a block on the digital unit uses no crossbar; set {first} (the first choices), "
+                "so that one network has one encoding"
+            )
 
     def _check_choices(self) -> None:
         for key, values in self.choices.items():
