@@ -98,8 +98,12 @@ class PredictorStage:
         entries = self._labelled_entries(context)
         train, held = self._split(entries)
         metrics: dict[str, Any] = {f"{self.name}/labelled": len(entries), f"{self.name}/held_out": len(held)}
-        panels = {}
-        for key, transform, label in ((self.metric, None, "quality"), (self.cost, "log", "cost")):
+        panels, paths = {}, {}
+        targets = (
+            ("quality", self.metric, None, "predictor.pt"),
+            ("cost", self.cost, "log", "cost_predictor.pt"),
+        )
+        for label, key, transform, file in targets:
             true = [e.metrics[key] for e in held]
             predicted = self._fit(train, key, transform, self.augment).predict([e.arch for e in held])
             tau = kendall_tau(predicted, true)
@@ -108,16 +112,11 @@ class PredictorStage:
             if self.augment and label == "quality":
                 plain = self._fit(train, key, transform, augment=False).predict([e.arch for e in held])
                 metrics[f"{self.name}/{label}_kendall_tau_no_augmentation"] = kendall_tau(plain, true)
+            # what the search uses: the same predictor fitted on every label
+            paths[label] = str(self._fit(entries, key, transform, self.augment).save(out / file))
         from nasforge.core.predictor_plots import plot_predictions
 
         plot_predictions(panels, out / "predictor_fit.png")
-        paths = {}
-        for key, transform, file in (
-            (self.metric, None, "predictor.pt"),
-            (self.cost, "log", "cost_predictor.pt"),
-        ):
-            self._fit(entries, key, transform, self.augment).save(out / file)
-            paths[key] = str(out / file)
         log.info(
             f"Predictor of {self.metric}: held-out Kendall tau "
             f"{metrics[f'{self.name}/quality_kendall_tau']:.3f}; of {self.cost}: "
@@ -125,8 +124,8 @@ class PredictorStage:
         )
         return {
             "metrics": metrics,
-            "predictor": paths[self.metric],
-            "cost_predictor": paths[self.cost],
+            "predictor": paths["quality"],
+            "cost_predictor": paths["cost"],
             "cost_median": statistics.median(e.metrics[self.cost] for e in entries),
         }
 
