@@ -26,8 +26,17 @@ KINDS: dict[str, type[nn.Module]] = {"mlp": MLPPredictor, "gnn": GNNPredictor}
 TARGET_TRANSFORMS = (None, "log")
 _FORMAT = "nasforge-arch-predictor"
 _FORMAT_VERSION = 1
-_KEYS = {"space", "space_version", "kind", "target_transform", "in_channels", "settings", "target_mean",
-         "target_std", "state_dict"}
+_KEYS = {
+    "space",
+    "space_version",
+    "kind",
+    "target_transform",
+    "in_channels",
+    "settings",
+    "target_mean",
+    "target_std",
+    "state_dict",
+}
 
 
 class PredictorFileError(ValueError):
