@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import operator
-from collections.abc import Container, Iterator, Mapping, Sequence
-from itertools import chain, repeat
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
 
-from nasforge.core.arch import Arch, FrozenDict, check_arch, genes_list, thaw
+from nasforge.core.arch import Arch, check_arch, genes_list, thaw
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
+from nasforge.vision.csco import features
 from nasforge.vision.csco.macro import MACROS, Macro, StageSpec
 from nasforge.vision.csco.wiring import (
-    NODE_OPS,
     edge_problems,
     leaves,
     node_op,
@@ -155,36 +151,19 @@ class CSCOSpace:
         return code.reshape(-1)
 
     def encode_batch(self, archs: Sequence[Arch]) -> np.ndarray:
-        """:meth:`encode` of every arch, stacked ``[len(archs), encoding_size]``: the same vectors,
-        built for the whole batch at once (what a predictor scoring thousands of archs calls)."""
-        cell, i, j = self._edge_table(archs)
-        n = self.num_nodes
-        code = np.zeros((len(archs) * self.num_stages, len(self.pairs)), dtype=np.float32)
-        code[cell, i * (2 * n - i - 1) // 2 + j - i - 1] = 1.0
-        return code.reshape(len(archs), self.encoding_size)
+        """:meth:`encode` of every arch, stacked ``[len(archs), encoding_size]``, built for the whole
+        batch at once (see :func:`~nasforge.vision.csco.features.encode_batch`)."""
+        return features.encode_batch(self, archs)
 
     def graph(self, arch: Arch) -> ArchGraph:
-        """The network ``arch`` describes as a directed graph, for a GNN predictor: what each cell
-        computes, stage after stage.
-
-        Stage ``s`` holds nodes ``s * (num_nodes + 2) + k``: the cell's nodes ``k < num_nodes``, then
-        an input and an output node. Edges: the stage's wiring, input -> every node without
-        predecessors, every leaf -> output, and output of stage ``s`` -> input of stage ``s + 1``.
-        Node features: one-hot of the operation (:data:`~nasforge.vision.csco.wiring.NODE_OPS`, then
-        ``input`` and ``output``) followed by one-hot of the stage; they are the same array for every
-        architecture of the space, only the edges differ.
-        """
-        return ArchGraph(_graph_node_features(self.num_nodes, self.num_stages), self._graph_edges([arch]))
+        """The network ``arch`` describes as a directed graph, for a GNN predictor (see
+        :func:`~nasforge.vision.csco.features.arch_graph`)."""
+        return features.arch_graph(self, arch)
 
     def graph_batch(self, archs: Sequence[Arch]) -> GraphBatch:
-        """:meth:`graph` of every arch joined into one :class:`~nasforge.core.predictors.GraphBatch`,
-        built for the whole batch at once: the graphs of :func:`~nasforge.core.predictors.batch_graphs`
-        (edges grouped by kind rather than by arch, which message passing does not see)."""
-        features = _graph_node_features(self.num_nodes, self.num_stages)
-        x = np.tile(features, (len(archs), 1))
-        batch = np.repeat(np.arange(len(archs)), len(features))
-        edge_index = torch.from_numpy(self._graph_edges(archs))
-        return GraphBatch(torch.from_numpy(x), edge_index, torch.from_numpy(batch), len(archs))
+        """:meth:`graph` of every arch joined into one batch, built at once (see
+        :func:`~nasforge.vision.csco.features.graph_batch`)."""
+        return features.graph_batch(self, archs)
 
     def swap_nodes(self, arch: Arch, stage: int, a: int, b: int) -> Arch:
         """The same network with nodes ``a`` and ``b`` of stage ``stage`` exchanged (relabelled).
@@ -251,73 +230,6 @@ class CSCOSpace:
             )
         return [thaw(s["edges"]) for s in arch.genes["stages"]]
 
-    def _graph_edges(self, archs: Sequence[Arch]) -> np.ndarray:
-        """``edge_index`` ``[2, E]`` of the graphs of ``archs`` as one disjoint union (arch ``b``'s
-        nodes offset by ``b * num_stages * (num_nodes + 2)``); see :meth:`graph`."""
-        n, width = self.num_nodes, self.num_nodes + 2
-        cell, i, j = self._edge_table(archs)
-        has_pred = np.zeros((len(archs) * self.num_stages, n), dtype=bool)
-        has_pred[cell, j] = True
-        has_succ = np.zeros_like(has_pred)
-        has_succ[cell, i] = True
-        source_cell, source = np.nonzero(~has_pred)
-        leaf_cell, leaf = np.nonzero(~has_succ)
-        # the input of each stage but an arch's first is fed by the output of the stage before
-        chained = np.arange(len(archs) * self.num_stages) * width
-        chained = chained[np.arange(len(chained)) % self.num_stages != 0]
-        origin = [cell * width + i, source_cell * width + n, leaf_cell * width + leaf, chained - 1]
-        target = [cell * width + j, source_cell * width + source, leaf_cell * width + n + 1, chained + n]
-        return np.stack([np.concatenate(origin), np.concatenate(target)])
-
-    def _edge_table(self, archs: Sequence[Arch]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every edge of ``archs`` as int64 columns ``(cell, i, j)`` with ``cell = arch index *
-        num_stages + stage``, in arch, stage and edge order.
-
-        The genes are read for the whole batch with a few C-level passes that accept exactly the
-        well-formed genes, far cheaper than :meth:`validate` per arch; when they decline, every arch is
-        validated (raising for the first invalid one, naming every problem) and read one by one.
-        """
-        table = self._quick_edge_table(archs)
-        if table is None:
-            rows = []
-            for index, arch in enumerate(archs):
-                self.validate(arch)
-                for stage, genes in enumerate(arch.genes["stages"]):
-                    rows += [(index * self.num_stages + stage, i, j) for i, j in genes["edges"]]
-            table = np.array(rows, dtype=np.int64).reshape(-1, 3).T
-        return table[0], table[1], table[2]
-
-    def _quick_edge_table(self, archs: Sequence[Arch]) -> np.ndarray | None:
-        """``[3, E]`` rows ``(cell, i, j)`` of :meth:`_edge_table`, or ``None`` unless every arch is
-        plainly well-formed (the right space and version, and genes exactly as :meth:`validate` wants)."""
-        if not archs or any((a.space, a.version) != (self.name, self.version) for a in archs):
-            return None
-        genes = [a.genes for a in archs]
-        if not _all_of(genes, FrozenDict, {1}) or not _keys(genes, "stages"):
-            return None
-        stage_lists = [g["stages"] for g in genes]
-        if not _all_of(stage_lists, tuple, {self.num_stages}):
-            return None
-        stages = list(chain.from_iterable(stage_lists))
-        if not _all_of(stages, FrozenDict, {1}) or not _keys(stages, "edges"):
-            return None
-        edge_lists = [s["edges"] for s in stages]
-        if not _all_of(edge_lists, tuple, range(self.max_edges + 1)):
-            return None
-        pairs = list(chain.from_iterable(edge_lists))
-        values = list(chain.from_iterable(pairs)) if _all_of(pairs, tuple, {2}) else None
-        if values is None or not set(map(type, values)) <= {int}:
-            return None
-        try:
-            i, j = np.array(values, dtype=np.int64).reshape(-1, 2).T
-        except OverflowError:
-            return None
-        cell = np.repeat(np.arange(len(stages)), list(map(len, edge_lists)))
-        n = self.num_nodes
-        in_range = (i >= 0).all() and (i < j).all() and (j < n).all()
-        in_order = in_range and (np.diff((cell * n + i) * n + j) > 0).all()  # sorted, no repeats
-        return np.stack([cell, i, j]) if in_order else None
-
     def _mutate_stage(self, indices: set[int], rng: np.random.Generator) -> None:
         free = sorted(set(range(len(self.pairs))) - indices)
         present = sorted(indices)
@@ -356,30 +268,6 @@ class CSCOSpace:
                 yield f"{where} must be an object with the single key 'edges'"
                 continue
             yield from edge_problems(stage["edges"], self.num_nodes, self.max_edges, f"{where}.edges")
-
-
-def _all_of(items: Sequence[Any], kind: type, lengths: Container[int]) -> bool:
-    """Whether every item is exactly of type ``kind`` with a length in ``lengths`` (true when there are
-    none); C-level passes, for the batched gene check."""
-    return set(map(type, items)) <= {kind} and all(map(lengths.__contains__, set(map(len, items))))
-
-
-def _keys(mappings: Sequence[Mapping[str, Any]], key: str) -> bool:
-    """Whether every mapping holds ``key`` (a C-level pass, for the batched gene check)."""
-    return all(map(operator.contains, mappings, repeat(key)))
-
-
-@functools.lru_cache(maxsize=16)
-def _graph_node_features(num_nodes: int, num_stages: int) -> np.ndarray:
-    """Node features of :meth:`CSCOSpace.graph`, built once per shape and shared (read-only)."""
-    kinds = len(NODE_OPS) + 2
-    op = [NODE_OPS.index(node_op(k)) for k in range(num_nodes)] + [kinds - 2, kinds - 1]
-    features = np.zeros((num_stages, num_nodes + 2, kinds + num_stages), dtype=np.float32)
-    features[:, np.arange(num_nodes + 2), op] = 1.0
-    features[np.arange(num_stages), :, kinds + np.arange(num_stages)] = 1.0
-    features = features.reshape(-1, kinds + num_stages)
-    features.setflags(write=False)
-    return features
 
 
 def _positive_int(value: Any) -> bool:
