@@ -23,9 +23,9 @@ register_resolvers()
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="eval.yaml")
 def main(cfg: DictConfig) -> None:
-    from nasforge.evaluate import evaluate
+    from nasforge.retest import retest_checkpoint
 
-    evaluate(cfg)
+    retest_checkpoint(cfg)
 
 
 if __name__ == "__main__":

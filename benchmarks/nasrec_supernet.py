@@ -47,17 +47,19 @@ from torch import Tensor, nn
 
 from nasforge.core.arch import Arch
 from nasforge.core.cost import count_flops, count_params
-from nasforge.core.optim import build_optimizer, clip_grad_norm_mixed_
+from nasforge.core.training.optim import build_optimizer, clip_grad_norm_mixed_
 from nasforge.recsys.models.embedding import FeatureEmbedding
 from nasforge.recsys.nasrec import (
+    FullPath,
     NASRecNet,
+    NASRecSampler,
     NASRecSpace,
     NASRecSupernet,
+    SingleOperatorAnyConnection,
     SubnetEvaluator,
     describe_arch,
     full_space,
     load_arch,
-    path_sampler,
     small_space,
 )
 
@@ -171,7 +173,7 @@ class Bench:
             arch = load_arch(args.arch)
             self.arch_file = (*arch_space(arch), arch)
         self.supernets: dict[str, NASRecSupernet] = {}
-        self.supernet_runs: dict[tuple[str, str], dict[str, float]] = {}
+        self.supernet_runs: dict[tuple[str, type[NASRecSampler]], dict[str, float]] = {}
         self.rates: dict[str, float] = {}
 
     # -- helpers --------------------------------------------------------------------------------------
@@ -281,24 +283,27 @@ class Bench:
 
     # -- figures --------------------------------------------------------------------------------------
 
-    def supernet_run(self, label: str, kind: str) -> dict[str, float]:
+    def supernet_run(self, label: str, sampler_class: type[NASRecSampler]) -> dict[str, float]:
         """One supernet training run, kept so the peak-memory figure reuses the sampled Full run."""
-        if (label, kind) not in self.supernet_runs:
+        if (label, sampler_class) not in self.supernet_runs:
             space = self.spaces[label]
             supernet = self.supernet(space)
-            sampler = path_sampler(space, kind=kind, warmup_steps=0, seed=0)
+            sampler = sampler_class(space, warmup_steps=0, seed=0)
             forward = lambda step, batch: supernet(batch["dense"], batch["sparse"], sampler(step))
-            self.supernet_runs[label, kind] = self.train_rate(supernet, forward, TRAIN_BATCH)
-        return self.supernet_runs[label, kind]
+            self.supernet_runs[label, sampler_class] = self.train_rate(supernet, forward, TRAIN_BATCH)
+        return self.supernet_runs[label, sampler_class]
 
-    def supernet_train(self, figure: str, label: str, kind: str) -> dict[str, Any]:
-        run = self.supernet_run(label, kind)
+    def supernet_train(self, figure: str, label: str, sampler_class: type[NASRecSampler]) -> dict[str, Any]:
+        run = self.supernet_run(label, sampler_class)
         self.rates[figure] = run["samples_per_s"]
-        paths = {
-            "single_operator_any_connection": "single-operator any-connection paths, 1 + Binomial(3, 0.5) "
-            "sources per input list (connection_k=3, max_inputs=4)",
-            "full_path": "the full path (every operator, source and merge, widest widths)",
-        }[kind]
+        kind, paths = {
+            SingleOperatorAnyConnection: (
+                "single_operator_any_connection",
+                "single-operator any-connection paths, 1 + Binomial(3, 0.5) sources per input list "
+                "(connection_k=3, max_inputs=4)",
+            ),
+            FullPath: ("full_path", "the full path (every operator, source and merge, widest widths)"),
+        }[sampler_class]
         what = f"{label.capitalize()}-space supernet training samples/s, {paths}"
         return self.report(figure, what, run, sampler=kind, **self.settings(TRAIN_BATCH, self.spaces[label]))
 
@@ -306,7 +311,7 @@ class Bench:
         if not self.cuda:
             print(f"{figure}: CUDA only, skipped", file=sys.stderr)
             return None
-        run = self.supernet_run("full", "single_operator_any_connection")
+        run = self.supernet_run("full", SingleOperatorAnyConnection)
         what = "torch.cuda.max_memory_allocated over the Full-space supernet training run with sampled paths"
         values = {"peak_memory_gib": run["peak_memory_gib"]}
         return self.report(figure, what, values, **self.settings(TRAIN_BATCH, self.spaces["full"]))
@@ -381,11 +386,11 @@ class Bench:
 
     def figure(self, name: str) -> dict[str, Any] | None:
         if name == "supernet_train_full_sampled":
-            return self.supernet_train(name, "full", "single_operator_any_connection")
+            return self.supernet_train(name, "full", SingleOperatorAnyConnection)
         if name == "supernet_train_full_fullpath":
-            return self.supernet_train(name, "full", "full_path")
+            return self.supernet_train(name, "full", FullPath)
         if name == "supernet_train_small_sampled":
-            return self.supernet_train(name, "small", "single_operator_any_connection")
+            return self.supernet_train(name, "small", SingleOperatorAnyConnection)
         if name == "supernet_peak_memory_full":
             return self.peak_memory(name)
         if name.startswith("child_train_"):

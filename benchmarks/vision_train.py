@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from _env import environment
 
-from nasforge.core.schedules import warmup_cosine
+from nasforge.core.training.schedules import warmup_cosine
 from nasforge.lit import ChildModule
 from nasforge.tasks.classification import ClassificationTask
 from nasforge.vision.csco import CSCOSpace, ProxyTrainer

@@ -31,37 +31,6 @@ register_resolvers()
 TINY_ROWS = 4000
 
 
-def _shrink_nasrec(profile: DictConfig) -> None:
-    """A NASRec profile that runs every stage in seconds: a short warm-up and search, small subsets."""
-    profile.update(
-        warmup_steps=2,
-        supernet_epochs=1,
-        budget=6,
-        population_size=3,
-        sample_size=2,
-        children_per_generation=2,
-        finetune_rows=512,
-        eval_rows=512,
-        finetune_steps=5,
-        top_k=2,
-    )
-
-
-def _shrink_csco(profile: DictConfig) -> None:
-    """A CSCO profile that runs every stage in seconds: few labels, two-step proxy runs, short searches."""
-    profile.update(
-        num_samples=6,
-        proxy_steps=2,
-        eval_batches=1,
-        budget=10,
-        initial_samples=4,
-        proposals_per_round=3,
-        population_size=4,
-        sample_size=2,
-        top_k=1,
-    )
-
-
 @pytest.fixture(scope="session")
 def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One data folder per test session, so generated samples and caches are made once."""
@@ -70,10 +39,13 @@ def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def compose_train(tmp_path: Path, shared_data_dir: Path) -> Callable[..., DictConfig]:
-    """Compose ``train.yaml`` with overrides, pointed at ``tmp_path`` and shrunk for the CPU."""
+    """Compose ``train.yaml`` with overrides, pointed at ``tmp_path`` and shrunk for the CPU: every
+    search method runs its ``tiny`` profile unless the overrides name another."""
 
     def _compose(overrides: list[str], task: str = "train.yaml") -> DictConfig:
         GlobalHydra.instance().clear()
+        if task == "train.yaml" and not any(o.startswith("profile=") for o in overrides):
+            overrides = [*overrides, "profile=tiny"]
         with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
             cfg = compose(task, overrides=overrides, return_hydra_config=True)
         with open_dict(cfg):
@@ -92,12 +64,6 @@ def compose_train(tmp_path: Path, shared_data_dir: Path) -> Callable[..., DictCo
             if "data" in cfg and "synthetic_per_class" in cfg.data:
                 cfg.data.synthetic_per_class = 20
                 cfg.data.batch_size = 32
-            if "nasrec" in cfg:
-                _shrink_nasrec(cfg.nasrec.profiles.quick)
-            if "csco" in cfg:
-                _shrink_csco(cfg.csco.profiles.quick)
-            if cfg.get("pipeline", {}).get("predictor"):
-                cfg.pipeline.predictor.epochs = 5
             if cfg.get("callbacks"):
                 cfg.callbacks.pop("rich_progress_bar", None)
                 cfg.callbacks.pop("model_summary", None)

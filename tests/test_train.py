@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf, open_dict
 
-from nasforge.evaluate import CheckpointError, evaluate, load_checkpoint
+from nasforge.checkpoints import CheckpointError, load_checkpoint
 from nasforge.pipeline import run
+from nasforge.retest import retest_checkpoint
 from nasforge.utils.config_check import available_options
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def test_train_then_eval_round_trip(compose_train, tmp_path: Path):
     eval_cfg = compose_train([f"ckpt_path={best}"], task="eval.yaml")
     with open_dict(eval_cfg):
         eval_cfg.paths.output_dir = str(tmp_path / "eval")
-    evaluated = evaluate(eval_cfg)
+    evaluated = retest_checkpoint(eval_cfg)
     assert evaluated["test/auc"] == pytest.approx(metrics["test/auc"], abs=1e-6)
     assert (tmp_path / "eval" / "eval_metrics.json").is_file()
 
@@ -65,7 +66,7 @@ def test_train_then_eval_round_trip(compose_train, tmp_path: Path):
     with open_dict(eval_cfg):
         eval_cfg.run_config = str(tmp_path / "other.yaml")
     with pytest.raises(CheckpointError, match=r"does not fit the model of .*other\.yaml"):
-        evaluate(eval_cfg)
+        retest_checkpoint(eval_cfg)
 
 
 def test_finished_stages_are_not_run_again(compose_train, monkeypatch):

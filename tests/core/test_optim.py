@@ -5,13 +5,13 @@ import pytest
 import torch
 from torch import nn
 
-from nasforge.core.optim import (
+from nasforge.core.training.optim import (
     DenseSparseOptimizer,
     build_optimizer,
     clip_grad_norm_mixed_,
     split_sparse_parameters,
 )
-from nasforge.core.schedules import warmup_cosine
+from nasforge.core.training.schedules import warmup_cosine
 
 
 class Tiny(nn.Module):

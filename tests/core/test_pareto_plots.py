@@ -7,8 +7,8 @@ import pytest
 
 from nasforge.core.arch import Arch
 from nasforge.core.history import History
-from nasforge.core.pareto import pareto_front
-from nasforge.core.plots import plot_pareto, plot_search_progress
+from nasforge.core.search.pareto import pareto_front
+from nasforge.core.search.plots import plot_pareto, plot_search_progress
 
 
 def brute_force_front(points: np.ndarray, minimize) -> list[int]:

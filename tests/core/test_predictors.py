@@ -14,6 +14,7 @@ from nasforge.core.predictors import (
     CostPredictor,
     GNNPredictor,
     MLPPredictor,
+    PredictedScore,
     PredictorFileError,
     PredictorLoss,
     batch_graphs,
@@ -21,6 +22,7 @@ from nasforge.core.predictors import (
     kendall_tau,
     pairwise_ranking_loss,
 )
+from nasforge.core.search import BatchEvaluator
 from nasforge.vision.csco import CSCOSpace
 
 # --- ArchGraph and batching ---------------------------------------------------------------------------
@@ -304,3 +306,48 @@ def test_arch_predictor_settings_and_spaces_without_graphs():
         ArchPredictor(space, target_transform="sqrt")
     with pytest.raises(RuntimeError, match="ArchPredictor: not fitted; call fit"):
         ArchPredictor(space).predict(archs)
+
+
+# --- PredictedScore: the objective of a predictor search ----------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["mlp", "gnn"])
+def test_predicted_score_of_a_batch_equals_one_arch_at_a_time(labelled, fitted, kind):
+    space, archs, y = labelled
+    cost = CostPredictor(space, kind, epochs=3)
+    cost.fit(archs[:100], 1e6 * np.exp(0.1 * y[:100]))
+    budget = float(np.median(cost.predict(archs[200:])))  # about half the batch over budget
+    score = PredictedScore(fitted[kind], cost, cost_budget=budget, alpha=-0.5, quality_name="wiring")
+    assert isinstance(score, BatchEvaluator)
+    batch = score.evaluate_batch(archs[200:])
+    single = [score(arch) for arch in archs[200:]]
+    assert len(batch) == len(archs) - 200
+    for got, expected in zip(batch, single, strict=True):
+        assert set(got) == {"score", "predicted_wiring", "predicted_flops"}
+        assert got == pytest.approx(expected, rel=1e-6, abs=1e-6)  # float32 sums in other orders
+    assert {type(v) for metrics in batch for v in metrics.values()} == {float}
+    penalised = [m for m in batch if m["predicted_flops"] > budget]
+    assert penalised and all(m["score"] < m["predicted_wiring"] for m in penalised)
+    assert score.evaluate_batch([]) == []
+
+
+class _Fixed:
+    """A predictor stub that returns given values."""
+
+    def __init__(self, values: list[float]) -> None:
+        self.values, self.calls = np.array(values), 0
+
+    def predict(self, archs):
+        self.calls += 1
+        return self.values[: len(archs)]
+
+
+def test_predicted_score_clips_negative_and_nan_quality_and_predicts_each_batch_once():
+    quality, cost = _Fixed([-0.5, np.nan, 0.3, 0.8]), _Fixed([1.0, 2.0, 4.0, 1.0])
+    score = PredictedScore(quality, cost, cost_budget=2.0, alpha=-1.0)
+    archs = [Arch("toy", 1, {"i": i}) for i in range(4)]
+    metrics = score.evaluate_batch(archs)
+    assert (quality.calls, cost.calls) == (1, 1)
+    assert [m["score"] for m in metrics] == [0.0, 0.0, pytest.approx(0.15), 0.8]
+    assert [m["predicted_acc"] for m in metrics] == [0.0, 0.0, 0.3, 0.8]
+    assert [m["predicted_flops"] for m in metrics] == [1.0, 2.0, 4.0, 1.0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nasforge.core.quantization import fake_quantize, quantization_levels
+from nasforge.core.training.quantization import fake_quantize, quantization_levels
 
 
 def _relative_error(bits: int, axis: int | None) -> float:

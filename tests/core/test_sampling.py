@@ -1,21 +1,35 @@
-"""PathSampler: full-path warm-up that decays linearly, draws that depend only on (seed, step)."""
+"""WarmupSampler: full-path warm-up that decays linearly, draws that depend only on (seed, step)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nasforge.core.sampling import PathSampler
+from nasforge.core.sampling import PathSampler, WarmupSampler
+
+
+class Numbers(WarmupSampler[int | str]):
+    """Draws numbers below a million; its full path is ``full`` (``None``: it has none)."""
+
+    def __init__(self, full: str | None = "full", warmup_steps: int = 0, seed: int = 0) -> None:
+        self.full_path = full
+        super().__init__(warmup_steps, seed)
+
+    def sample(self, rng: np.random.Generator) -> int:
+        return int(rng.integers(1_000_000))
+
+    def full(self) -> str | None:
+        return self.full_path
 
 
 def sampler(warmup_steps: int = 100, seed: int = 0) -> PathSampler:
-    return PathSampler(lambda rng: int(rng.integers(1_000_000)), lambda: "full", warmup_steps, seed)
+    return Numbers("full", warmup_steps, seed)
 
 
 def test_full_path_probability_falls_linearly_to_zero():
     s = sampler(warmup_steps=100)
     assert [s.full_probability(t) for t in (0, 25, 50, 100, 500)] == [1.0, 0.75, 0.5, 0.0, 0.0]
-    assert PathSampler(lambda rng: 0).full_probability(0) == 0.0
+    assert Numbers(None).full_probability(0) == 0.0
 
 
 def test_full_path_is_drawn_as_often_as_the_schedule_says():
@@ -43,6 +57,6 @@ def test_fixed_paths_are_stable_and_not_training_draws():
 
 def test_bad_settings_are_refused():
     with pytest.raises(ValueError, match="non-negative integer"):
-        PathSampler(lambda rng: 0, lambda: 1, warmup_steps=-1)
+        Numbers("full", warmup_steps=-1)
     with pytest.raises(ValueError, match="needs the `full` path"):
-        PathSampler(lambda rng: 0, None, warmup_steps=10)
+        Numbers(None, warmup_steps=10)

@@ -24,7 +24,7 @@ def model_cfg() -> dict:
     return {
         "_target_": "nasforge.lit.ChildModule",
         "task": {"_target_": "nasforge.tasks.routability.RoutabilityTask"},
-        "net": {"_target_": "nasforge.eda.models.FLNet", "in_channels": 9, "hidden_channels": 8},
+        "net": {"_target_": "nasforge.eda.flnet.FLNet", "in_channels": 9, "hidden_channels": 8},
         "optimizer": {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 0.01},
     }
 

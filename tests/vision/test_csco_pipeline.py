@@ -13,7 +13,7 @@ import torch
 from nasforge.core import History, count_flops
 from nasforge.core.predictors import ArchPredictor
 from nasforge.core.search import MetropolisHastingsEvolution, RandomSearch, RegularizedEvolution
-from nasforge.pipeline import RunContext
+from nasforge.pipeline import PredictorResult, RunContext
 from nasforge.stages import GroundTruthStage, PredictorSearchStage, PredictorStage
 from nasforge.stages.predictor import isomorphic_copies
 from nasforge.stages.predictor_search import PredictedScore
@@ -92,7 +92,8 @@ def test_ground_truth_resumes_without_repeating_or_losing_labels(cifar_context):
     entries = History(history).entries
     assert [e.hash for e in entries[:3]] == first_three
     assert len({e.hash for e in entries}) == 5
-    assert result["metrics"]["ground_truth/samples"] == 5
+    assert result.metrics["ground_truth/samples"] == 5
+    assert result.history == str(history)
     assert (cifar_context.output_dir / "ground_truth.png").is_file()
 
 
@@ -125,19 +126,19 @@ def test_predictor_stage_learns_the_wiring_and_saves_its_predictors(cifar_contex
     _labelled_run(cifar_context, space, 60)
     predictor = partial(ArchPredictor, kind="mlp", epochs=150)
     result = PredictorStage(space, predictor, holdout_fraction=0.25).run(cifar_context)
-    metrics = result["metrics"]
+    metrics = result.metrics
     assert metrics["predictor/held_out"] == 15
     assert metrics["predictor/quality_kendall_tau"] > 0.5
     assert metrics["predictor/cost_kendall_tau"] > 0.5
     assert "predictor/quality_kendall_tau_no_augmentation" in metrics
-    assert Path(result["predictor"]).is_file() and Path(result["cost_predictor"]).is_file()
+    assert Path(result.predictor).is_file() and Path(result.cost_predictor).is_file()
     assert (cifar_context.output_dir / "predictor_fit.png").is_file()
     entries = History(cifar_context.output_dir / "history.jsonl").entries
-    assert result["cost_median"] == pytest.approx(float(np.median([e.metrics["flops"] for e in entries])))
+    assert result.cost_median == pytest.approx(float(np.median([e.metrics["flops"] for e in entries])))
 
 
 def test_predictor_stage_needs_labels(cifar_context):
-    with pytest.raises(RuntimeError, match="left no history"):
+    with pytest.raises(RuntimeError, match="No stage named 'ground_truth' has finished"):
         PredictorStage(CSCOSpace(**SMALL), predictor=None).run(cifar_context)
 
 
@@ -165,7 +166,7 @@ def test_predicted_score_penalises_cost_over_budget():
 def test_predictor_search_compares_strategies_and_hands_over_the_best(cifar_context, monkeypatch):
     space = CSCOSpace(**SMALL)
     _labelled_run(cifar_context, space, 8)
-    cifar_context.results["predictor"] = {"predictor": "q.pt", "cost_predictor": "c.pt", "cost_median": 5e6}
+    cifar_context.results["predictor"] = PredictorResult(predictor="q.pt", cost_predictor="c.pt", cost_median=5e6)
     truth = WiringScore(space, None)
     loaded = {
         "q.pt": FunctionPredictor(lambda a: truth(a)["acc"]),
@@ -191,12 +192,13 @@ def test_predictor_search_compares_strategies_and_hands_over_the_best(cifar_cont
     out = cifar_context.output_dir
     for name in ("metropolis_hastings_evolution", "regularized_evolution", "random_search"):
         assert len(History(out / "search" / name / "history.jsonl")) == 46
-        assert f"search/{name}/best_score" in result["metrics"]
+        assert f"search/{name}/best_score" in result.metrics
     assert (out / "search_comparison.png").is_file() and (out / "search_trajectory.png").is_file()
-    best = result["top_k"][0]["metrics"]
-    assert best["score"] >= result["top_k"][1]["metrics"]["score"]
+    best = result.top_k[0].metrics
+    assert best["score"] >= result.top_k[1].metrics["score"]
+    assert result.history == str(out / "search" / "metropolis_hastings_evolution" / "history.jsonl")
     assert {"flops", "params", "predicted_acc", "predicted_flops"} <= set(best)
-    assert result["metrics"]["search/cost_budget"] == 5e6
+    assert result.metrics["search/cost_budget"] == 5e6
 
 
 def test_predictor_search_rejects_a_baseline_that_is_not_a_strategy():

@@ -23,7 +23,7 @@ MODELS = {
 @pytest.mark.parametrize("model", sorted(MODELS))
 def test_model_configs_build_their_networks(compose_train, model: str):
     cfg = compose_train(["experiment=pnnh_cifar100", f"model={model}"])
-    assert cfg.pipeline.stages[-1]._target_ == "nasforge.vision.pnnh.stage.SurvivalStage"
+    assert cfg.pipeline.stages[-1]._target_ == "nasforge.vision.pnnh.stages.SurvivalStage"
     net = hydra.utils.instantiate(cfg.model.net, num_classes=100, in_chans=3)
     assert isinstance(net, MODELS[model])
     assert getattr(net, "residual", getattr(net, "shortcut", None)) is (model == "vit_small")

@@ -1,13 +1,15 @@
-"""Domain-free machinery: architectures, search history and strategies, costs, optimisation.
+"""Domain-free machinery: architectures, search history and strategies, evaluator contracts, costs.
 
-``nasforge.core.plots`` is imported on its own, so that importing ``nasforge.core`` does not load
-matplotlib.
+Sub-packages: ``search`` (strategies, the search loop, Pareto fronts, search plots), ``predictors``
+(neural predictors and their plot), ``training`` (optimisers, schedules, quantisation). The plot
+modules (``search.plots``, ``predictors.plots``) are imported on their own, so that importing
+``nasforge.core`` does not load matplotlib.
 """
 
 from nasforge.core.arch import Arch, InvalidArchError, SearchSpace, check_arch, freeze, thaw
 from nasforge.core.cost import CostReport, count_flops, count_params, measure_cost, measure_latency
+from nasforge.core.evaluators import ArchTrainer, SupernetScorer
 from nasforge.core.history import Entry, History
-from nasforge.core.pareto import pareto_front
 from nasforge.core.search import (
     MetropolisHastingsEvolution,
     NoFeasibleArchError,
@@ -18,10 +20,12 @@ from nasforge.core.search import (
     cost_penalised_score,
     run_search,
 )
+from nasforge.core.search.pareto import pareto_front
 from nasforge.core.workload import WorkEntry, Workload, trace_workload
 
 __all__ = [
     "Arch",
+    "ArchTrainer",
     "CostReport",
     "Entry",
     "History",
@@ -33,6 +37,7 @@ __all__ = [
     "SearchContext",
     "SearchSpace",
     "SearchStrategy",
+    "SupernetScorer",
     "WorkEntry",
     "Workload",
     "check_arch",

@@ -1,10 +1,6 @@
-"""EDA domain: routability (DRC hotspot) estimation across design houses, trained with Flower.
+"""EDA domain: routability (DRC hotspot) estimation across design houses.
 
-``data``: the CircuitNet DRC layout split by client; ``models``: FLNet and a RouteNet-style FCN;
-``federated``: ClientApp, ServerApp and strategies; :class:`FederatedStage` compares local-only,
-centralised and federated training.
+``data``: the CircuitNet DRC layout split by client; ``models``: baseline networks (the RouteNet-style
+FCN) and their shared blocks; ``flnet``: the FLNet method (its network, Flower apps and strategies,
+the local-only and centralised baselines, the comparison report and the ``federated`` stage).
 """
-
-from nasforge.eda.federated_stage import FederatedStage
-
-__all__ = ["FederatedStage"]

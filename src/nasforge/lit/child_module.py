@@ -11,7 +11,7 @@ from torch import nn
 from torch.optim import Optimizer
 from torchmetrics import MaxMetric, MinMetric
 
-from nasforge.core.optim import build_optimizer, clip_grad_norm_mixed_
+from nasforge.core.training.optim import build_optimizer, clip_grad_norm_mixed_
 
 __all__ = ["ChildModule"]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from nasforge.core.arch import SearchSpace
 from nasforge.core.history import History
 from nasforge.core.search import RandomSearch, run_search
-from nasforge.pipeline import RunContext
-from nasforge.stages.train import run_datamodule
+from nasforge.pipeline import LabelsResult, RunContext
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["GroundTruthStage"]
@@ -37,7 +37,10 @@ class GroundTruthStage:
         seed: seed of the samples (default: ``0``).
         progress: show a progress bar (default: ``True``).
         name: stage name (default: ``"ground_truth"``).
+        folder: sub-folder of the run folder for the history and plot (default: ``""``, the run folder).
     """
+
+    produces = LabelsResult
 
     def __init__(
         self,
@@ -49,15 +52,26 @@ class GroundTruthStage:
         seed: int = 0,
         progress: bool = True,
         name: str = "ground_truth",
+        folder: str = "",
     ) -> None:
         if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
             raise ValueError(f"GroundTruthStage: num_samples must be an integer >= 2, got {num_samples!r}")
         self.space, self.evaluator, self.num_samples = space, evaluator, num_samples
         self.metric, self.mode, self.seed, self.progress, self.name = metric, mode, seed, progress, name
+        self.folder = folder
 
-    def run(self, context: RunContext) -> dict[str, Any]:
-        out = context.output_dir
-        evaluate = self.evaluator(space=self.space, datamodule=run_datamodule(context))
+    @property
+    def consumes(self) -> dict[str, type]:
+        return {}
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        """The files this stage resumes from or hands on, relative to the run folder."""
+        return tuple(str(Path(self.folder) / name) for name in ("history.jsonl", "ground_truth.png"))
+
+    def run(self, context: RunContext) -> LabelsResult:
+        out = context.output_dir / self.folder
+        evaluate = self.evaluator(space=self.space, datamodule=context.datamodule)
         log.info(f"Labelling {self.num_samples} architectures of {self.space.name} with {evaluate!r}")
         history = History(out / "history.jsonl")
         run_search(
@@ -73,7 +87,7 @@ class GroundTruthStage:
         values = [entry.metrics[self.metric] for entry in history]
         best = history.top_k(self.metric, 1, self.mode)[0]
         if all("flops" in entry.metrics for entry in history):
-            from nasforge.core.plots import plot_pareto
+            from nasforge.core.search.plots import plot_pareto
 
             minimize = (True, self.mode == "min")
             plot_pareto(
@@ -87,7 +101,7 @@ class GroundTruthStage:
             f"{prefix}std_{self.metric}": statistics.pstdev(values),
             f"{prefix}seconds_per_arch": statistics.fmean(e.extra.get("seconds", 0.0) for e in history),
         }
-        return {"metrics": metrics, "history": str(history.path)}
+        return LabelsResult(metrics=metrics, history=str(history.path))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, num_samples={self.num_samples})"

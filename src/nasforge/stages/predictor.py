@@ -12,7 +12,7 @@ import numpy as np
 from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import Entry, History
 from nasforge.core.predictors import ArchPredictor, kendall_tau
-from nasforge.pipeline import RunContext
+from nasforge.pipeline import LabelsResult, PredictorResult, RunContext
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["PredictorStage", "isomorphic_copies"]
@@ -73,6 +73,8 @@ class PredictorStage:
         name: stage name (default: ``"predictor"``).
     """
 
+    produces = PredictorResult
+
     def __init__(
         self,
         space: SearchSpace,
@@ -93,7 +95,11 @@ class PredictorStage:
         self.holdout_fraction, self.seed = float(holdout_fraction), int(seed)
         self.ground_truth_stage, self.name = ground_truth_stage, name
 
-    def run(self, context: RunContext) -> dict[str, Any]:
+    @property
+    def consumes(self) -> dict[str, type[LabelsResult]]:
+        return {self.ground_truth_stage: LabelsResult}
+
+    def run(self, context: RunContext) -> PredictorResult:
         out = context.output_dir
         entries = self._labelled_entries(context)
         train, held = self._split(entries)
@@ -114,7 +120,7 @@ class PredictorStage:
                 metrics[f"{self.name}/{label}_kendall_tau_no_augmentation"] = kendall_tau(plain, true)
             # what the search uses: the same predictor fitted on every label
             paths[label] = str(self._fit(entries, key, transform, self.augment).save(out / file))
-        from nasforge.core.predictor_plots import plot_predictions
+        from nasforge.core.predictors.plots import plot_predictions
 
         plot_predictions(panels, out / "predictor_fit.png")
         log.info(
@@ -122,21 +128,15 @@ class PredictorStage:
             f"{metrics[f'{self.name}/quality_kendall_tau']:.3f}; of {self.cost}: "
             f"{metrics[f'{self.name}/cost_kendall_tau']:.3f} ({out / 'predictor_fit.png'})"
         )
-        return {
-            "metrics": metrics,
-            "predictor": paths["quality"],
-            "cost_predictor": paths["cost"],
-            "cost_median": statistics.median(e.metrics[self.cost] for e in entries),
-        }
+        return PredictorResult(
+            metrics=metrics,
+            predictor=paths["quality"],
+            cost_predictor=paths["cost"],
+            cost_median=statistics.median(e.metrics[self.cost] for e in entries),
+        )
 
     def _labelled_entries(self, context: RunContext) -> list[Entry]:
-        result = context.results.get(self.ground_truth_stage, {})
-        if not result.get("history"):
-            raise RuntimeError(
-                f"PredictorStage: stage '{self.ground_truth_stage}' left no history of labelled "
-                "architectures; it must run before this stage"
-            )
-        history = History(Path(result["history"]))
+        history = History(Path(context.result(self.ground_truth_stage, LabelsResult).history))
         entries = [e for e in history if _finite(e, self.metric) and _finite(e, self.cost)]
         if len(entries) < 4:
             raise ValueError(

@@ -9,58 +9,14 @@ from typing import Any
 
 from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import History
-from nasforge.core.predictors import ArchPredictor
-from nasforge.core.search import MetropolisHastingsEvolution, SearchStrategy, cost_penalised_score, run_search
-from nasforge.pipeline import RunContext, write_json
-from nasforge.stages.train import run_datamodule
+from nasforge.core.predictors import ArchPredictor, PredictedScore
+from nasforge.core.search import MetropolisHastingsEvolution, SearchStrategy, run_search
+from nasforge.pipeline import Candidate, PredictorResult, RunContext, SearchResult, write_json
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["PredictedScore", "PredictorSearchStage"]
+__all__ = ["PredictorSearchStage"]
 
 log = RankedLogger(__name__)
-
-
-class PredictedScore:
-    """``arch -> metrics`` from two predictors: the predicted quality, the predicted cost and their
-    penalised product ``score = quality * min(1, (cost / cost_budget) ^ alpha)`` (see
-    :func:`~nasforge.core.search.cost_penalised_score`).
-
-    Args:
-        quality: predictor of a non-negative quality metric, higher is better (a prediction below 0
-            counts as 0).
-        cost: predictor of the cost.
-        cost_budget: the cost at which the penalty starts.
-        alpha: penalty exponent, negative to penalise going over budget.
-        quality_name: metric name of the predicted quality (default: ``"acc"``).
-        cost_name: metric name of the predicted cost (default: ``"flops"``).
-    """
-
-    def __init__(
-        self,
-        quality: ArchPredictor,
-        cost: ArchPredictor,
-        cost_budget: float,
-        alpha: float,
-        quality_name: str = "acc",
-        cost_name: str = "flops",
-    ) -> None:
-        self.quality, self.cost, self.cost_budget, self.alpha = (
-            quality,
-            cost,
-            float(cost_budget),
-            float(alpha),
-        )
-        self.quality_name, self.cost_name = quality_name, cost_name
-
-    def __call__(self, arch: Arch) -> dict[str, float]:
-        # a regression can overshoot below 0, where the multiplied penalty would turn into a reward
-        quality = max(0.0, float(self.quality.predict([arch])[0]))
-        cost = float(self.cost.predict([arch])[0])
-        return {
-            "score": float(cost_penalised_score(quality, cost, self.cost_budget, self.alpha)),
-            f"predicted_{self.quality_name}": quality,
-            f"predicted_{self.cost_name}": cost,
-        }
 
 
 class PredictorSearchStage:
@@ -91,7 +47,10 @@ class PredictorSearchStage:
         predictor_stage: stage whose result names the predictor files (default: ``"predictor"``).
         progress: show progress bars (default: ``True``).
         name: stage name (default: ``"search"``).
+        folder: sub-folder of the run folder for the histories and plots (default: ``""``).
     """
+
+    produces = SearchResult
 
     def __init__(
         self,
@@ -108,6 +67,7 @@ class PredictorSearchStage:
         predictor_stage: str = "predictor",
         progress: bool = True,
         name: str = "search",
+        folder: str = "",
     ) -> None:
         main = _snake_case(type(strategy).__name__)
         self.strategies: dict[str, SearchStrategy] = {main: strategy}
@@ -126,10 +86,21 @@ class PredictorSearchStage:
         self.space, self.main, self.budget = space, main, budget
         self.cost_budget, self.alpha, self.top_k, self.evaluator = cost_budget, alpha, top_k, evaluator
         self.metric, self.cost, self.predictor_stage = metric, cost, predictor_stage
-        self.progress, self.name = progress, name
+        self.progress, self.name, self.folder = progress, name, folder
 
-    def run(self, context: RunContext) -> dict[str, Any]:
-        out = context.output_dir
+    @property
+    def consumes(self) -> dict[str, type[PredictorResult]]:
+        return {self.predictor_stage: PredictorResult}
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        """The files this stage resumes from or hands on, relative to the run folder."""
+        return tuple(
+            str(Path(self.folder) / name) for name in ("search", "top_k.json", "search_comparison.png")
+        )
+
+    def run(self, context: RunContext) -> SearchResult:
+        out = context.output_dir / self.folder
         objective = self._objective(context)
         histories = {}
         for name, strategy in self.strategies.items():
@@ -142,39 +113,38 @@ class PredictorSearchStage:
         self._plot(histories, out)
         top = histories[self.main].top_k("score", self.top_k, "max")
         exact = self._exact_costs(context, [e.arch for e in top])
-        candidates = [
-            {"arch": e.arch.to_dict(), "metrics": {**e.metrics, **costs}}
-            for e, costs in zip(top, exact, strict=True)
-        ]
-        write_json(out / "top_k.json", {"metric": "score", "mode": "max", "top_k": candidates})
+        candidates = tuple(
+            Candidate(e.arch, {**e.metrics, **costs}) for e, costs in zip(top, exact, strict=True)
+        )
+        top_k = [c.to_json() for c in candidates]
+        write_json(out / "top_k.json", {"metric": "score", "mode": "max", "top_k": top_k})
         metrics: dict[str, Any] = {"search/cost_budget": objective.cost_budget}
         for name, history in histories.items():
             metrics[f"search/{name}/best_score"] = history.best("score", "max").metrics["score"]
-        metrics.update({f"search/best_{k}": v for k, v in candidates[0]["metrics"].items()})
-        return {"metrics": metrics, "top_k": candidates}
+        metrics.update({f"search/best_{k}": v for k, v in candidates[0].metrics.items()})
+        history = str(histories[self.main].path)
+        return SearchResult(metrics=metrics, history=history, top_k=candidates)
 
     def _objective(self, context: RunContext) -> PredictedScore:
-        result = context.results.get(self.predictor_stage, {})
-        if not result.get("predictor") or not result.get("cost_predictor"):
-            raise RuntimeError(
-                f"PredictorSearchStage: stage '{self.predictor_stage}' left no predictors; it must run "
-                "before this stage"
-            )
-        quality = ArchPredictor.load(Path(result["predictor"]), self.space)
-        cost = ArchPredictor.load(Path(result["cost_predictor"]), self.space)
-        budget = self.cost_budget if self.cost_budget is not None else result["cost_median"]
+        result = context.result(self.predictor_stage, PredictorResult)
+        quality = ArchPredictor.load(Path(result.predictor), self.space)
+        cost = ArchPredictor.load(Path(result.cost_predictor), self.space)
+        budget = self.cost_budget if self.cost_budget is not None else result.cost_median
         log.info(f"Objective: predicted {self.metric} x min(1, ({self.cost} / {budget:.4g}) ^ {self.alpha})")
         return PredictedScore(quality, cost, budget, self.alpha, self.metric, self.cost)
 
     def _exact_costs(self, context: RunContext, archs: list[Arch]) -> list[dict[str, float]]:
         if self.evaluator is None:
             return [{} for _ in archs]
-        evaluate = self.evaluator(space=self.space, datamodule=run_datamodule(context))
+        evaluate = self.evaluator(space=self.space, datamodule=context.datamodule)
         return [evaluate.cost(arch) for arch in archs]
 
     def _plot(self, histories: Mapping[str, History], out: Path) -> None:
-        from nasforge.core.plots import plot_search_progress
-        from nasforge.core.predictor_plots import plot_mh_trajectory, plot_strategy_comparison
+        from nasforge.core.search.plots import (
+            plot_mh_trajectory,
+            plot_search_progress,
+            plot_strategy_comparison,
+        )
 
         for name, history in histories.items():
             plot_search_progress(history, "score", "max", out / "search" / name / "search_progress.png")

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
 from omegaconf import DictConfig
 
-from nasforge.checkpoints import CheckpointError
 from nasforge.core.arch import Arch
 from nasforge.core.history import History
-from nasforge.core.pareto import pareto_front
 from nasforge.core.search import SearchStrategy, run_search
-from nasforge.pipeline import RunContext, write_json
-from nasforge.stages.train import build_model, run_datamodule
+from nasforge.core.search.pareto import pareto_front
+from nasforge.pipeline import Candidate, RunContext, SearchResult, WeightsResult, write_json
+from nasforge.stages.train import load_weights
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["SearchStage", "evaluation_device"]
@@ -38,7 +38,7 @@ class SearchStage:
     ``strategy`` for ``budget`` evaluations with ``evaluator`` (inherited weights); every evaluation is
     appended to ``history.jsonl`` at once, so a killed search resumes where it stopped. Writes
     ``search_progress.png``, ``pareto.png`` (``metric`` against FLOPs), ``pareto.json`` and
-    ``top_k.json``; later stages read the top ``top_k`` architectures from this stage's result.
+    ``top_k.json``; later stages read the top ``top_k`` architectures from its :class:`SearchResult`.
 
     Args:
         strategy: e.g. :class:`~nasforge.core.search.RegularizedEvolution`.
@@ -50,7 +50,8 @@ class SearchStage:
         top_k: architectures handed to the next stage (default: ``3``).
         cost_limits: upper bounds on costs, e.g. ``{"flops": 2e6}``; architectures over a bound are
             never evaluated (default: ``None``).
-        supernet_stage: name of the stage whose result holds ``weights`` (default: ``"supernet"``).
+        supernet_stage: name of the stage that trained the supernet and saved its weights
+            (default: ``"supernet"``).
         progress: show a progress bar (default: ``True``).
         name: stage name (default: ``"search"``).
         folder: sub-folder of the run folder for the history and reports, so that two searches of one
@@ -76,11 +77,21 @@ class SearchStage:
         self.cost_limits = dict(cost_limits or {})
         self.supernet_stage, self.progress, self.name, self.folder = supernet_stage, progress, name, folder
 
-    def run(self, context: RunContext) -> dict[str, Any]:
+    produces = SearchResult
+
+    @property
+    def consumes(self) -> dict[str, type[WeightsResult]]:
+        return {self.supernet_stage: WeightsResult}
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        """The files this stage resumes from or hands on, relative to the run folder."""
+        return tuple(str(Path(self.folder) / name) for name in ("history.jsonl", "top_k.json", "pareto.json"))
+
+    def run(self, context: RunContext) -> SearchResult:
         out = context.output_dir / self.folder
-        datamodule = run_datamodule(context)
-        supernet = self._load_supernet(context, datamodule)
-        evaluate = self.evaluator(supernet=supernet, datamodule=datamodule)
+        supernet = self._load_supernet(context)
+        evaluate = self.evaluator(supernet=supernet, datamodule=context.datamodule)
         history = History(out / "history.jsonl")
         started, done_before = time.perf_counter(), len(history)
         run_search(
@@ -95,7 +106,7 @@ class SearchStage:
             progress=self.progress,
         )
         minutes = (time.perf_counter() - started) / 60
-        self._write_reports(history, out)
+        pareto = self._write_reports(history, out)
         top = history.top_k(self.metric, self.top_k, self.mode)
         best = top[0]
         metrics = {
@@ -105,29 +116,15 @@ class SearchStage:
         }
         if len(history) > done_before and minutes > 0:
             metrics["search/evaluations_per_minute"] = (len(history) - done_before) / minutes
-        candidates = [{"arch": e.arch.to_dict(), "metrics": e.metrics} for e in top]
-        write_json(out / "top_k.json", {"metric": self.metric, "mode": self.mode, "top_k": candidates})
-        return {"metrics": metrics, "top_k": candidates}
+        candidates = tuple(Candidate(e.arch, e.metrics) for e in top)
+        top_k = [c.to_json() for c in candidates]
+        write_json(out / "top_k.json", {"metric": self.metric, "mode": self.mode, "top_k": top_k})
+        return SearchResult(metrics=metrics, history=str(history.path), top_k=candidates, pareto=pareto)
 
-    def _load_supernet(self, context: RunContext, datamodule: Any) -> torch.nn.Module:
-        result = context.results.get(self.supernet_stage)
-        if not result or not result.get("weights"):
-            raise RuntimeError(
-                f"SearchStage: stage '{self.supernet_stage}' left no supernet weights; it must run before "
-                "'search' with save_weights set (see configs/pipeline/one_shot.yaml)"
-            )
-        module = build_model(context.cfg.model, datamodule)
-        path = result["weights"]
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            module.net.load_state_dict(state)
-        except FileNotFoundError as error:
-            raise CheckpointError(f"Supernet weights not found: {path}") from error
-        except Exception as error:
-            raise CheckpointError(
-                f"{path} does not hold this supernet's weights ({type(error).__name__}: {error}); "
-                f"delete {context.output_dir / 'stages' / (self.supernet_stage + '.json')} to train it again"
-            ) from error
+    def _load_supernet(self, context: RunContext) -> torch.nn.Module:
+        path = context.result(self.supernet_stage, WeightsResult).weights
+        module = context.build_model(context.cfg.model)
+        load_weights(module.net, path, self.supernet_stage, context)
         device = evaluation_device(context.cfg)
         log.info(f"Searching {module.net.space.name} with supernet weights {path} on {device}")
         return module.net.to(device).eval()
@@ -139,13 +136,14 @@ class SearchStage:
 
         return within_limits
 
-    def _write_reports(self, history: History, out: Any) -> None:
-        from nasforge.core.plots import plot_pareto, plot_search_progress
+    def _write_reports(self, history: History, out: Any) -> str | None:
+        """Progress and Pareto plots; the path of ``pareto.json`` when the history has costs."""
+        from nasforge.core.search.plots import plot_pareto, plot_search_progress
 
         plot_search_progress(history, self.metric, self.mode, out / "search_progress.png")
         entries = [e for e in history if "flops" in e.metrics and self.metric in e.metrics]
         if not entries:
-            return
+            return None
         plot_pareto(
             history, "flops", self.metric, out / "pareto.png", minimize=(True, self.mode == "min"), log_x=True
         )
@@ -161,6 +159,7 @@ class SearchStage:
         )
         count = len(front_entries)
         log.info(f"Pareto front of {self.metric} vs FLOPs: {count} architectures ({out / 'pareto.png'})")
+        return str(out / "pareto.json")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, budget={self.budget}, metric={self.metric!r})"

@@ -9,7 +9,10 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-__all__ = ["register_resolvers", "wandb_logged_in"]
+__all__ = ["PROFILES", "method_profile", "profile_warning", "register_resolvers", "wandb_logged_in"]
+
+#: sizes of a method's stages: ``auto`` picks one of the others from the data and the device
+PROFILES = ("auto", "published", "quick", "tiny")
 
 
 def wandb_logged_in() -> bool:
@@ -30,14 +33,51 @@ def when_generated(path: Any, default_path: Any, if_generated: Any, if_real: Any
     """``if_generated`` when a run with these data paths will read a generated sample (no ``path``
     given and nothing at ``default_path``), else ``if_real``: lets a config size a run for the
     sample while real data gets the published settings."""
-    generated = path in (None, "", "None", "null") and not (default_path and Path(default_path).exists())
-    return if_generated if generated else if_real
+    return if_generated if _generated(path, default_path) else if_real
+
+
+def _generated(path: Any, default_path: Any) -> bool:
+    return path in (None, "", "None", "null") and not (default_path and Path(default_path).exists())
+
+
+def _on_gpu(accelerator: Any) -> bool:
+    import torch
+
+    return str(accelerator) in ("gpu", "cuda", "auto") and torch.cuda.is_available()
+
+
+def method_profile(requested: str, path: Any, default_path: Any, accelerator: Any) -> str:
+    """The profile a method runs: ``requested`` unless it is ``auto``, which means ``quick`` on a
+    generated sample or a CPU, and ``published`` on real data with a GPU."""
+    if requested not in PROFILES:
+        raise ValueError(f"profile must be one of {list(PROFILES)}, got {requested!r}")
+    if requested != "auto":
+        return requested
+    return "published" if not _generated(path, default_path) and _on_gpu(accelerator) else "quick"
+
+
+def profile_warning(
+    requested: str, path: Any, default_path: Any, accelerator: Any, published_cost: str
+) -> str:
+    """A warning when ``auto`` ran the quick profile on real data for want of a GPU ("" otherwise):
+    what the published profile would cost on this machine, and how to force it."""
+    if requested != "auto" or _generated(path, default_path) or _on_gpu(accelerator):
+        return ""
+    return (
+        f"Real data without a GPU: the `quick` profile runs (profile=auto). The published profile would "
+        f"take {published_cost}; run it with profile=published, ideally on a GPU (trainer=gpu)."
+    )
 
 
 def register_resolvers() -> None:
     """``${wandb_offline:}``: run W&B offline unless the user has logged in.
-    ``${when_generated:path,default_path,a,b}``: see :func:`when_generated`."""
+    ``${when_generated:path,default_path,a,b}``: see :func:`when_generated`.
+    ``${method_profile:...}`` and ``${profile_warning:...}``: see those functions."""
     if not OmegaConf.has_resolver("wandb_offline"):
         OmegaConf.register_new_resolver("wandb_offline", lambda: not wandb_logged_in())
     if not OmegaConf.has_resolver("when_generated"):
         OmegaConf.register_new_resolver("when_generated", when_generated)
+    if not OmegaConf.has_resolver("method_profile"):
+        OmegaConf.register_new_resolver("method_profile", method_profile)
+    if not OmegaConf.has_resolver("profile_warning"):
+        OmegaConf.register_new_resolver("profile_warning", profile_warning)

@@ -10,8 +10,8 @@ import pytest
 from nasforge.checkpoints import CheckpointError
 from nasforge.core.arch import Arch
 from nasforge.core.history import History
-from nasforge.evaluate import evaluate
 from nasforge.pipeline import run
+from nasforge.retest import retest_checkpoint
 from nasforge.stages import TrainStage
 
 
@@ -20,7 +20,7 @@ def test_one_shot_run_exports_a_best_arch_that_the_child_experiment_retrains(com
     metrics = run(cfg)
     out = Path(cfg.paths.output_dir)
     assert {"test/auc", "test/logloss", "search/best_logloss", "search/best_flops"} <= set(metrics)
-    assert metrics["notes"] and "profile: quick" in metrics["notes"][0]
+    assert metrics["notes"] and "profile: tiny" in metrics["notes"][0]
     for name in (
         "history.jsonl",
         "best_arch.json",
@@ -40,7 +40,7 @@ def test_one_shot_run_exports_a_best_arch_that_the_child_experiment_retrains(com
     chosen = retrain["candidates"][retrain["metrics"]["retrain/best_rank"]]
     eval_cfg = compose_train([f"ckpt_path={chosen['best_checkpoint']}"], task="eval.yaml")
     eval_cfg.paths.output_dir = str(tmp_path / "eval")
-    assert evaluate(eval_cfg)["test/auc"] == pytest.approx(metrics["test/auc"], abs=1e-6)
+    assert retest_checkpoint(eval_cfg)["test/auc"] == pytest.approx(metrics["test/auc"], abs=1e-6)
 
     child_cfg = compose_train(["experiment=nasrec_criteo_child", f"model.arch={out / 'best_arch.json'}"])
     child_cfg.paths.output_dir = str(tmp_path / "child")

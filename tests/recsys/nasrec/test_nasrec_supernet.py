@@ -11,14 +11,14 @@ import torch.nn.functional as F
 
 from nasforge.core.arch import Arch, InvalidArchError, thaw
 from nasforge.recsys.nasrec import (
+    AnyPath,
     NASRecNet,
     NASRecSupernet,
-    any_path,
+    SinglePath,
     balanced_dot_rows,
     full_path,
     full_space,
     path_from_arch,
-    single_path,
     small_space,
 )
 
@@ -82,14 +82,14 @@ def test_a_narrow_path_reads_a_narrow_slice_and_trains_only_what_it_uses():
     assert supernet.blocks[0]["gate_left_weight"].grad is None
 
 
-@pytest.mark.parametrize("sampler", [single_path, any_path])
+@pytest.mark.parametrize("sampler", [SinglePath, AnyPath])
 def test_every_sampler_path_runs_forward_and_backward(sampler):
     space = tiny_full()
     supernet = NASRecSupernet(space, 3, VOCAB, embedding_dim=8)
     dense, sparse = batch()
     rng = np.random.default_rng(3)
     for _ in range(10):
-        out = supernet(dense, sparse, sampler(space, rng))
+        out = supernet(dense, sparse, sampler(space).sample(rng))
         assert out.shape == (16,) and torch.isfinite(out).all()
         out.sum().backward()
     full = supernet(dense, sparse)
@@ -100,7 +100,7 @@ def test_single_path_has_one_operator_and_one_source_per_list():
     space = tiny_full()
     rng = np.random.default_rng(4)
     for _ in range(200):
-        for b in single_path(space, rng):
+        for b in SinglePath(space).sample(rng):
             assert len(b.dense_ops) == len(b.sparse_ops) == 1
             assert len(b.dense_left) == len(b.sparse_in) == 1
             assert len(b.dense_right) == (1 if b.is_binary else 0)
@@ -118,7 +118,8 @@ def test_single_operator_any_connection_counts_are_one_plus_binomial():
 def test_any_path_keeps_each_operator_with_probability_one_half():
     space = full_space(num_blocks=2)
     rng = np.random.default_rng(6)
-    paths = [any_path(space, rng) for _ in range(3000)]
+    sampler = AnyPath(space)
+    paths = [sampler.sample(rng) for _ in range(3000)]
     ops = [b.dense_ops for p in paths for b in p]
     assert all(ops_ for ops_ in ops)
     for op in space.dense_ops:

@@ -27,7 +27,10 @@ def evaluator() -> PIMEvaluator:
     torch.manual_seed(0)
     space = PIMSpace(full_space(num_blocks=3, dense_widths=(8, 16, 32), sparse_widths=(4, 8)))
     supernet = PIMSupernet(space, 3, VOCAB, embedding_dim=8)
-    return PIMEvaluator(supernet, data(256, 0), data(256, 1), finetune_steps=3, energy_weight=0.05)
+    inputs = torch.zeros(1, 3), torch.zeros(1, len(VOCAB), dtype=torch.long)
+    return PIMEvaluator(
+        supernet, data(256, 0), data(256, 1), finetune_steps=3, energy_weight=0.05, example_inputs=inputs
+    )
 
 
 def test_metrics_hold_accuracy_costs_and_the_objective(evaluator):
@@ -54,6 +57,6 @@ def test_a_search_under_an_energy_budget_evaluates_nothing_over_it(evaluator, tm
 def test_the_evaluator_needs_a_pim_supernet_and_sane_weights(evaluator):
     plain = NASRecSupernet(full_space(num_blocks=2, dense_widths=(8,), sparse_widths=(4,)), 3, VOCAB, 8)
     with pytest.raises(TypeError, match="PIMEvaluator: supernet must be a PIMSupernet, got NASRecSupernet"):
-        PIMEvaluator(plain, data(8, 0), data(8, 1))
+        PIMEvaluator(plain, data(8, 0), data(8, 1), example_inputs=())
     with pytest.raises(ValueError, match="energy_weight must be >= 0, got -1"):
-        PIMEvaluator(evaluator.supernet, data(8, 0), data(8, 1), energy_weight=-1)
+        PIMEvaluator(evaluator.supernet, data(8, 0), data(8, 1), energy_weight=-1, example_inputs=())

@@ -7,14 +7,14 @@ import pytest
 import torch
 
 from nasforge.core.arch import Arch, InvalidArchError, thaw
-from nasforge.recsys.nasrec import NASRecNet, NASRecSupernet, full_space
+from nasforge.core.hardware import pim_report
+from nasforge.recsys.nasrec import NASRecNet, NASRecSupernet, SinglePath, full_space
 from nasforge.recsys.pim import (
     PIMNet,
     PIMPath,
+    PIMSampler,
     PIMSpace,
     PIMSupernet,
-    pim_path_sampler,
-    pim_report,
     price_network,
     pricing_network,
 )
@@ -77,7 +77,7 @@ def test_gradients_reach_the_weights_through_the_quantisation(space, supernet):
 
 
 def test_the_sampler_draws_bits_of_the_space_after_a_float_warm_up(space, supernet):
-    sampler = pim_path_sampler(space, warmup_steps=5, seed=1)
+    sampler = PIMSampler(space, warmup_steps=5, seed=1)
     first = sampler(0)
     assert first.blocks == supernet.full_path and set(first.precision) == {(None, None)}
     bits = {pair for step in range(100, 130) for pair in sampler(step).precision}
@@ -86,8 +86,14 @@ def test_the_sampler_draws_bits_of_the_space_after_a_float_warm_up(space, supern
     assert supernet(dense, sparse, sampler(200)).shape == (16,)
     with pytest.raises(InvalidArchError, match="must be a PIMPath with 3 blocks"):
         supernet(dense, sparse, PIMPath(first.blocks, first.precision[:2]))
-    with pytest.raises(ValueError, match="unknown kind 'widest'"):
-        pim_path_sampler(space, kind="widest")
+
+
+def test_the_sampler_draws_its_blocks_with_any_nasrec_sampler(space):
+    sampler = PIMSampler(space, blocks=SinglePath, seed=2)
+    for step in range(20):
+        path = sampler(step)
+        assert all(len(b.dense_ops) == len(b.dense_left) == len(b.sparse_in) == 1 for b in path.blocks)
+        assert len(path.precision) == space.num_blocks
 
 
 def test_pricing_follows_the_block_genes(space, supernet):
@@ -101,11 +107,13 @@ def test_pricing_follows_the_block_genes(space, supernet):
     narrow = arch.with_genes(genes)
     net = pricing_network(supernet, wide)
     assert net.embedding is supernet.embedding
-    wide_cost, narrow_cost = price_network(net, wide), price_network(net, narrow)
+    inputs = torch.zeros(1, supernet.num_dense), torch.zeros(1, supernet.num_sparse, dtype=torch.long)
+    wide_cost, narrow_cost = price_network(net, inputs, wide), price_network(net, inputs, narrow)
     assert narrow_cost.energy_pj < wide_cost.energy_pj and narrow_cost.latency_ns < wide_cost.latency_ns
     # without the genes, every layer is priced at the profile's defaults, as pim_report does with
     # the float network (a fake-quantised one would add its rounding as work)
     float_child = NASRecNet(wide, **supernet.network_kwargs())
-    assert price_network(net).energy_pj == pytest.approx(pim_report(float_child).energy_pj)
+    float_report = pim_report(float_child, inputs)
+    assert price_network(net, inputs).energy_pj == pytest.approx(float_report.energy_pj)
     block_layers = [layer for layer in wide_cost.layers if layer.name.startswith("blocks.")]
     assert block_layers and all(layer.placement == "crossbar" for layer in block_layers)

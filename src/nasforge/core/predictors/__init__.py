@@ -3,7 +3,8 @@
 ``ArchPredictor`` is what a search calls: fitted on labelled architectures, it scores thousands of
 candidates per second. It wraps an ``MLPPredictor`` (on ``space.encode(arch)``) or a ``GNNPredictor``
 (on ``space.graph(arch)``, an ``ArchGraph``), trained by ``fit_predictor`` with MSE plus a pairwise
-ranking loss and judged by ``kendall_tau``. Imported on its own (it loads torch_geometric).
+ranking loss and judged by ``kendall_tau``. ``PredictedScore`` turns a quality and a cost predictor
+into a search objective that scores whole batches. Imported on its own (it loads torch_geometric).
 """
 
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch, batch_graphs
@@ -19,6 +20,7 @@ from nasforge.core.predictors.fit_predictor import FitResult, fit_predictor
 from nasforge.core.predictors.gnn_predictor import GNNPredictor
 from nasforge.core.predictors.kendall_tau import kendall_tau
 from nasforge.core.predictors.mlp_predictor import MLPPredictor
+from nasforge.core.predictors.predicted_score import PredictedScore
 from nasforge.core.predictors.ranking_loss import RANKING_KINDS, PredictorLoss, pairwise_ranking_loss
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "GNNPredictor",
     "GraphBatch",
     "MLPPredictor",
+    "PredictedScore",
     "PredictorFileError",
     "PredictorLoss",
     "batch_graphs",

@@ -21,6 +21,8 @@ from nasforge.core.predictors.ranking_loss import PredictorLoss
 __all__ = ["KINDS", "TARGET_TRANSFORMS", "ArchPredictor", "CostPredictor", "PredictorFileError"]
 
 #: Predictor models by kind: the MLP reads ``space.encode(arch)``, the GNN ``space.graph(arch)``.
+#: A registry by name, not ``_target_`` presets: a saved predictor file records its ``kind``, and
+#: :meth:`ArchPredictor.load` rebuilds the model from that name.
 KINDS: dict[str, type[nn.Module]] = {"mlp": MLPPredictor, "gnn": GNNPredictor}
 #: Target transforms: ``"log"`` learns ``log(y)`` (costs spanning orders of magnitude) and predicts ``y``.
 TARGET_TRANSFORMS = (None, "log")

@@ -1,5 +1,6 @@
 """Search strategies and the resumable search loop."""
 
+from nasforge.core.search.batch_evaluator import BatchEvaluator
 from nasforge.core.search.mh_es import MetropolisHastingsEvolution, RoundRecord
 from nasforge.core.search.objectives import cost_penalised_score
 from nasforge.core.search.random_search import RandomSearch
@@ -9,6 +10,7 @@ from nasforge.core.search.search_progress import SearchProgress
 from nasforge.core.search.search_strategy import SearchContext, SearchStrategy
 
 __all__ = [
+    "BatchEvaluator",
     "MetropolisHastingsEvolution",
     "NoFeasibleArchError",
     "RandomSearch",

@@ -49,12 +49,14 @@ class RoundRecord:
 
 @dataclass
 class _Replay:
-    """The chain replayed so far from ``entries`` (a prefix of the history ending on a round)."""
+    """The chain replayed so far from ``entries`` (a prefix of the history ending on a round);
+    ``checked`` is the last tuple of entries found to start with it."""
 
     key: tuple[str, str, int]
     entries: tuple[Entry, ...]
     currents: list[Entry]
     records: list[RoundRecord]
+    checked: tuple[Entry, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,7 +86,8 @@ class MetropolisHastingsEvolution(SearchStrategy):
     replayed from the history, and each acceptance draws from a generator seeded with
     ``(seed, round)``, so a killed search resumes exactly. The replay is memoised (a new step extends
     the last chain), which keeps a search of tens of thousands of steps linear; the cache is checked
-    against the entries it was built from and rebuilt when they differ, so it never changes a result.
+    against the entries it was built from (once per batch) and rebuilt when they differ, so it never
+    changes a result. The proposals of a round form one batch (:meth:`batch_end`).
     The temperatures depend on the budget: extending a finished search replays its rounds under the
     longer schedule. Choose the budget so that ``budget - initial_samples`` is a multiple of
     ``proposals_per_round``; a last, incomplete round is evaluated but never decided.
@@ -129,6 +132,14 @@ class MetropolisHastingsEvolution(SearchStrategy):
         round_index = (step - self.initial_samples) // self.proposals_per_round
         replay = self._replay(context.entries, context.budget, context.metric, context.mode, round_index)
         return context.space.mutate(replay.currents[round_index].arch, rng, 1)
+
+    def batch_end(self, step: int, budget: int) -> int:
+        """The end of the initial samples, then of ``step``'s round: every proposal of a round
+        mutates the same current architecture."""
+        if step < self.initial_samples:
+            return self.initial_samples
+        round_index = (step - self.initial_samples) // self.proposals_per_round
+        return self.initial_samples + (round_index + 1) * self.proposals_per_round
 
     def num_rounds(self, budget: int) -> int:
         """Rounds begun within ``budget`` steps (the last one may be incomplete)."""
@@ -179,7 +190,7 @@ class MetropolisHastingsEvolution(SearchStrategy):
 
         key = (metric, mode, budget)
         replay = self._replay_cache
-        if replay is None or replay.key != key or tuple(entries[: len(replay.entries)]) != replay.entries:
+        if replay is None or replay.key != key or not _extends(entries, replay):
             initial = tuple(entries[: self.initial_samples])
             replay = _Replay(key, initial, [max(initial, key=score)], [])
         decided = len(replay.records)
@@ -192,6 +203,7 @@ class MetropolisHastingsEvolution(SearchStrategy):
                 replay.records.append(record)
                 replay.currents.append(best if record.accepted else current)
             replay.entries = tuple(entries[: self.initial_samples + rounds * self.proposals_per_round])
+        replay.checked = entries if isinstance(entries, tuple) else None
         object.__setattr__(self, "_replay_cache", replay)
         return replay
 
@@ -222,3 +234,12 @@ class MetropolisHastingsEvolution(SearchStrategy):
             acceptance_probability=probability,
             accepted=accepted,
         )
+
+
+def _extends(entries: Sequence[Entry], replay: _Replay) -> bool:
+    """Whether ``entries`` starts with the entries ``replay`` was built from. A tuple already checked
+    (the proposals of one batch share one) is immutable and passes at once, so a batch pays for one
+    comparison, not one per proposal."""
+    if entries is replay.checked:
+        return True
+    return tuple(entries[: len(replay.entries)]) == replay.entries

@@ -24,5 +24,9 @@ class RandomSearch(SearchStrategy):
     def propose(self, context: SearchContext, rng: np.random.Generator) -> Arch:
         return context.space.sample(rng)
 
+    def batch_end(self, step: int, budget: int) -> int:
+        """Up to the budget: no sample depends on another's result."""
+        return max(step + 1, budget)
+
     def describe(self, step: int, budget: int) -> str:
         return "random"

@@ -66,6 +66,13 @@ class RegularizedEvolution(SearchStrategy):
         offset = (step - self.population_size) // self.children_per_generation
         return self.population_size + offset * self.children_per_generation
 
+    def batch_end(self, step: int, budget: int) -> int:
+        """The end of the initial population, then of ``step``'s generation: the children of one
+        generation are bred from the same population."""
+        if step < self.population_size:
+            return self.population_size
+        return self.generation_start(step) + self.children_per_generation
+
     def num_mutations(self, step: int, budget: int) -> int:
         """Mutations of the child made at ``step``: ``initial_mutations`` decaying linearly to 1."""
         first, last = self.population_size, budget - 1

@@ -161,6 +161,11 @@ class RoutabilityDataModule(L.LightningDataModule):
         """``{"in_channels": ...}`` for building a routability network on this data."""
         return {"in_channels": len(self.channels)}
 
+    def example_inputs(self, batch_size: int = 1) -> tuple[torch.Tensor]:
+        """Zero tiles ``[B, channels, H, W]`` of this data's tile size."""
+        features = next(iter(self.val_dataloader()))["features"]
+        return (torch.zeros(batch_size, *features.shape[1:]),)
+
     # -- loaders -------------------------------------------------------------------------------------
     def client_dataloader(self, client: str | None, split: str, shuffle: bool = False) -> DataLoader:
         """One client's split (``client=None``: every client's, pooled)."""

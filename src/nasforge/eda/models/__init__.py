@@ -1,7 +1,6 @@
-"""Routability networks: FLNet and the RouteNet-style FCN baseline."""
+"""Baseline routability networks (the RouteNet-style FCN) and the conv blocks they share with FLNet."""
 
 from nasforge.eda.models.conv_block import ConvNormAct, make_norm
-from nasforge.eda.models.flnet import FLNet
 from nasforge.eda.models.routenet import RouteNetFCN
 
-__all__ = ["ConvNormAct", "FLNet", "RouteNetFCN", "make_norm"]
+__all__ = ["ConvNormAct", "RouteNetFCN", "make_norm"]

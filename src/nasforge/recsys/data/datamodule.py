@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import lightning as L
+import torch
 from torch.utils.data import DataLoader
 
 from nasforge.recsys.data.cache import CacheInfo
@@ -207,6 +208,12 @@ class CTRDataModule(L.LightningDataModule):
     def model_kwargs(self) -> dict:
         """``{"num_dense": ..., "vocab_sizes": [...]}`` for building a CTR model on this data."""
         return {"num_dense": self.num_dense, "vocab_sizes": self.vocab_sizes}
+
+    def example_inputs(self, batch_size: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+        """``dense [B, num_dense]`` float and ``sparse [B, num_sparse]`` long zeros (index 0 exists in
+        every table)."""
+        dense = torch.zeros(batch_size, self.num_dense)
+        return dense, torch.zeros(batch_size, len(self.vocab_sizes), dtype=torch.long)
 
     # -- loaders -----------------------------------------------------------------------------------
     def _loader(self, data: CTRBatchDataset | None, shuffle: bool) -> DataLoader:

@@ -14,7 +14,9 @@ from nasforge.recsys.data.split import StratifiedSplitter
 
 __all__ = ["CATEGORICAL_MODES", "DATASETS", "SPLITS", "PreprocessOptions", "make_reader"]
 
-#: dataset name -> reader class (the name is what ``data.dataset`` takes)
+#: dataset name -> reader class (the name is what ``data.dataset`` takes). A registry by name, not
+#: ``_target_`` presets: the name is one of the options hashed into the cache key and names the
+#: cache folder (``<dataset>-<hash>``), so it must keep naming the same reader.
 DATASETS: dict[str, type[CTRReader]] = {
     "criteo": CriteoReader,
     "criteo_terabyte": CriteoTerabyteReader,

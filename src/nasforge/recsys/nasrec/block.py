@@ -34,8 +34,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from nasforge.recsys.models.interaction import fm_interaction
+from nasforge.recsys.nasrec.block_path import BlockPath
 from nasforge.recsys.nasrec.choices import ZERO
-from nasforge.recsys.nasrec.paths import BlockPath
 
 __all__ = ["block_forward"]
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from nasforge.recsys.nasrec.block_path import BlockPath
 from nasforge.recsys.nasrec.choices import ZERO
-from nasforge.recsys.nasrec.paths import BlockPath
 
 __all__ = ["PARAMS", "BlockLayout", "block_owners", "block_sizes", "init_block_params", "new_block_params"]
 

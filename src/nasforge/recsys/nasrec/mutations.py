@@ -10,7 +10,7 @@ from nasforge.recsys.nasrec.block_checks import CONNECTION_KEYS
 from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS
 
 if TYPE_CHECKING:
-    from nasforge.recsys.nasrec.nasrec_space import NASRecSpace
+    from nasforge.recsys.nasrec.space import NASRecSpace
 
 __all__ = ["MUTATION_KINDS", "mutate_block", "sample_sources"]
 

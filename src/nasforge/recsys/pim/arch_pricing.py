@@ -1,12 +1,14 @@
-"""PIM cost of a NASRec network whose blocks carry their own hardware settings.
+"""PIM cost of a CTR network, whose NASRec blocks may carry their own hardware settings.
 
-The cost model prices layers by name; a block's ``pim`` gene becomes per-layer overrides: every
-weight product of block ``i`` (``blocks.<i>.*``) gets all five settings, and the work a block does
-without a weight of its own (dot-product and attention interactions, normalisation, activations,
-traced as ``bmm#3``, ``layer_norm#7``, ...) gets its bits. That work is assigned by execution order:
-blocks run one after another and every operator starts with a weight product, so an unnamed entry
-belongs to the block of the last weight product before it. The embeddings before the first block and
-the head after the last keep the profile's defaults, as they do in every other model.
+A CTR network is traced on example inputs (its datamodule's ``example_inputs()``) and priced by
+:mod:`nasforge.core.hardware`. The cost model prices layers by name; a block's ``pim`` gene becomes
+per-layer overrides: every weight product of block ``i`` (``blocks.<i>.*``) gets all five settings,
+and the work a block does without a weight of its own (dot-product and attention interactions,
+normalisation, activations, traced as ``bmm#3``, ``layer_norm#7``, ...) gets its bits. That work is
+assigned by execution order: blocks run one after another and every operator starts with a weight
+product, so an unnamed entry belongs to the block of the last weight product before it. The
+embeddings before the first block and the head after the last keep the profile's defaults, as they
+do in every other model.
 
 A float network is priced, never a fake-quantised one: the rounding that emulates fixed-point
 arithmetic in training is not work the chip does.
@@ -20,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from nasforge.core.arch import Arch
+from nasforge.core.hardware import HardwareProfile, PIMReport, price_workload
 from nasforge.core.workload import Workload, trace_workload
-from nasforge.recsys.nasrec.networks import NASRecNet, NASRecSupernet
-from nasforge.recsys.pim.hardware import HardwareProfile
-from nasforge.recsys.pim.report import PIMReport, ctr_example_inputs, price_workload
+from nasforge.recsys.nasrec.network import NASRecNet
+from nasforge.recsys.nasrec.supernet import NASRecSupernet
 
 __all__ = ["block_overrides", "block_settings", "price_network", "pricing_network"]
 
@@ -44,7 +46,7 @@ def block_settings(arch: Arch) -> list[dict[str, Any]] | None:
 
 
 def block_overrides(workload: Workload, settings: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per-entry overrides of :func:`~nasforge.recsys.pim.pim_report` from per-block ``settings``
+    """Per-entry overrides of :func:`~nasforge.core.hardware.pim_report` from per-block ``settings``
     (see the module docstring for which entries a block owns)."""
     overrides: dict[str, dict[str, Any]] = {}
     owner: int | None = None
@@ -61,12 +63,16 @@ def block_overrides(workload: Workload, settings: Sequence[Mapping[str, Any]]) -
 
 
 def price_network(
-    net: nn.Module, arch: Arch | None = None, profile: HardwareProfile | str | Path = "conservative"
+    net: nn.Module,
+    example_inputs: Sequence[Tensor],
+    arch: Arch | None = None,
+    profile: HardwareProfile | str | Path = "conservative",
 ) -> PIMReport:
-    """The :class:`~nasforge.recsys.pim.PIMReport` of a CTR network (one sample), its blocks at the
-    settings of ``arch``'s ``pim`` genes when it has them, everything else at the profile's defaults."""
+    """The :class:`~nasforge.core.hardware.PIMReport` of a CTR network on ``example_inputs`` (one
+    sample: the datamodule's ``example_inputs()``), its blocks at the settings of ``arch``'s ``pim``
+    genes when it has them, everything else at the profile's defaults."""
     device = next(net.parameters()).device
-    inputs = [x.to(device) for x in ctr_example_inputs(net)]
+    inputs = [x.to(device) for x in example_inputs]
     workload = trace_workload(net, *inputs)
     settings = block_settings(arch) if arch is not None else None
     overrides = block_overrides(workload, settings) if settings else None

@@ -1,252 +1,121 @@
-"""Per-layer and whole-model PIM cost of a CTR model: trace it once, price every operator.
+"""Files of the PIM comparison: the models and ratios as Markdown, JSON and PNG; the Pareto front.
 
-Whole-model figures, per sample: energy, tiles and latency are sums over the layers (the layers run
-one after another, so latency adds up; overlapping independent branches, such as DLRM's embeddings
-and bottom MLP, would shorten it); area is the layers' own area (crossbar tiles, in-memory tables)
-plus what they share (the digital unit and the buffers). A weight used twice is stored once, with
-the settings of its first use. Element-wise operators are grouped by kind into one row each.
+Ratios are ``reference / PIM`` for FLOPs (FLOPs efficiency), energy (energy efficiency) and latency
+(speed), so a value above 1 favours the PIM co-design model. The Pareto front is taken over LogLoss,
+energy and latency together (all minimised) among every evaluation of the search.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-from torch import Tensor, nn
+import numpy as np
+from matplotlib.figure import Figure
 
-from nasforge.core.workload import Workload, trace_workload
-from nasforge.recsys.pim.cost_model import (
-    ENERGY_COMPONENTS,
-    LayerCost,
-    LayerSettings,
-    layer_cost,
-    resolve_settings,
-)
-from nasforge.recsys.pim.hardware import HardwareProfile, load_hardware
+from nasforge.core.hardware import HardwareProfile
+from nasforge.core.history import History, metric_values
+from nasforge.core.search.pareto import pareto_front
+from nasforge.pipeline import write_json
 
-__all__ = ["PIMReport", "ctr_example_inputs", "layer_settings", "pim_report", "price_workload"]
+__all__ = ["PARETO_OBJECTIVES", "RATIOS", "model_slug", "write_comparison", "write_pareto"]
+
+#: ratio name -> the figure it divides (reference over PIM model)
+RATIOS = {"flops_efficiency": "flops", "energy_efficiency": "energy_pj", "speedup": "latency_ns"}
+PARETO_OBJECTIVES = ("logloss", "energy_pj", "latency_ns")
+_COLUMNS = ("test/logloss", "test/auc", "flops", "energy_pj", "latency_ns", "area_mm2")
 
 
-@dataclass(frozen=True)
-class PIMReport:
-    """Cost of one model on one hardware profile, per sample.
+def model_slug(label: str) -> str:
+    """``"NASRec, accuracy only"`` -> ``"nasrec"``: a model's name in metric keys and folders."""
+    return label.split(",")[0].lower().replace(" ", "_").replace("-", "_")
 
-    Args:
-        profile: the profile's name.
-        layers: one row per weight product, activation product and lookup, then one per kind of
-            element-wise operator.
-        shared_area_mm2: area not owned by a layer (``digital_unit``, ``buffer``).
+
+def write_comparison(rows: Sequence[dict[str, Any]], hardware: HardwareProfile, out: Path) -> dict[str, Any]:
+    """Write ``pim_comparison.{md,json,png}``; ``rows[0]`` is the PIM model, the rest references.
+
+    Returns the metrics (``pim/<model>/<figure>``, ``pim/<ratio>_vs_<reference>``), the rows with
+    their ratios, and the Markdown table.
     """
-
-    profile: str
-    layers: tuple[LayerCost, ...]
-    shared_area_mm2: Mapping[str, float]
-
-    @property
-    def latency_ns(self) -> float:
-        return sum(layer.latency_ns for layer in self.layers)
-
-    @property
-    def energy_pj(self) -> float:
-        return sum(layer.total_energy_pj for layer in self.layers)
-
-    @property
-    def area_mm2(self) -> float:
-        return sum(layer.area_mm2 for layer in self.layers) + sum(self.shared_area_mm2.values())
-
-    @property
-    def tiles(self) -> int:
-        return sum(layer.tiles for layer in self.layers)
-
-    @property
-    def utilisation(self) -> float | None:
-        """Share of all allocated crossbar cells that hold weights (``None`` without crossbars)."""
-        allocated = sum(layer.cells_allocated for layer in self.layers)
-        return sum(layer.cells_used for layer in self.layers) / allocated if allocated else None
-
-    def energy_by_component(self) -> dict[str, float]:
-        """Energy (pJ) of each component of :data:`ENERGY_COMPONENTS`, summed over the layers."""
-        return {c: sum(layer.energy_pj.get(c, 0.0) for layer in self.layers) for c in ENERGY_COMPONENTS}
-
-    def totals(self) -> dict[str, Any]:
-        return {
-            "latency_ns": self.latency_ns,
-            "energy_pj": self.energy_pj,
-            "area_mm2": self.area_mm2,
-            "tiles": self.tiles,
-            "utilisation": self.utilisation,
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able figures: totals, energy by component, shared area and every layer."""
-        layers = [
-            {
-                "name": layer.name,
-                "kind": layer.kind,
-                "placement": layer.placement,
-                "shape": list(layer.shape),
-                "macs": layer.macs,
-                "elements": layer.elements,
-                "tiles": layer.tiles,
-                "utilisation": layer.utilisation,
-                "latency_ns": layer.latency_ns,
-                "energy_pj": layer.total_energy_pj,
-                "energy_pj_by_component": dict(layer.energy_pj),
-                "area_mm2": layer.area_mm2,
-            }
-            for layer in self.layers
+    pim, references = rows[0], rows[1:]
+    ratios = {ref["model"]: {name: ref[key] / pim[key] for name, key in RATIOS.items()} for ref in references}
+    header = ["model", "PIM settings", "test LogLoss", "test AUC", "FLOPs", "energy nJ", "latency us"]
+    header += ["area mm2", *[f"{name} of PIM" for name in RATIOS]]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        ratio = ratios.get(row["model"])
+        cells = [
+            row["model"],
+            row["pim_settings"],
+            f"{row['test/logloss']:.4f}",
+            f"{row['test/auc']:.4f}",
+            f"{row['flops']:,.0f}",
+            f"{row['energy_pj'] / 1e3:,.2f}",
+            f"{row['latency_ns'] / 1e3:,.2f}",
+            f"{row['area_mm2']:.3f}",
+            *([f"{ratio[name]:.2f}x" for name in RATIOS] if ratio else ["-"] * len(RATIOS)),
         ]
-        return {
-            "profile": self.profile,
-            "totals": self.totals(),
-            "energy_pj_by_component": self.energy_by_component(),
-            "shared_area_mm2": dict(self.shared_area_mm2),
-            "layers": layers,
-        }
-
-    def to_table(self) -> str:
-        """A Markdown table of the layers and the totals."""
-        header = ["layer", "kind", "placement", "M x K x N", "MACs", "elements", "tiles", "util"]
-        header += ["latency ns", "energy nJ", "area mm2"]
-        rows = [
-            [
-                layer.name,
-                layer.kind,
-                layer.placement,
-                " x ".join(map(str, layer.shape)) if any(layer.shape) else "",
-                f"{layer.macs:,}",
-                f"{layer.elements:,}",
-                str(layer.tiles),
-                _percent(layer.utilisation),
-                f"{layer.latency_ns:,.1f}",
-                f"{layer.total_energy_pj / 1e3:,.3f}",
-                f"{layer.area_mm2:.4f}",
-            ]
-            for layer in self.layers
-        ]
-        shared = ", ".join(f"{k} {v:.4f}" for k, v in self.shared_area_mm2.items())
-        rows.append([f"shared ({shared})", *[""] * 9, f"{sum(self.shared_area_mm2.values()):.4f}"])
-        rows.append(
-            [
-                f"**total** ({self.profile})",
-                "",
-                "",
-                "",
-                f"{sum(layer.macs for layer in self.layers):,}",
-                f"{sum(layer.elements for layer in self.layers):,}",
-                str(self.tiles),
-                _percent(self.utilisation),
-                f"{self.latency_ns:,.1f}",
-                f"{self.energy_pj / 1e3:,.3f}",
-                f"{self.area_mm2:.4f}",
-            ]
-        )
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+        lines.append("| " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    (out / "pim_comparison.md").write_text(
+        f"# PIM co-design against accuracy-only NASRec and DLRM ({hardware.name} hardware profile)\n\n"
+        f"{table}\n\nRatios are reference / PIM model: above 1 favours the PIM model.\n"
+    )
+    metrics = {f"pim/{model_slug(row['model'])}/{key}": row[key] for row in rows for key in _COLUMNS}
+    for model, values in ratios.items():
+        metrics.update({f"pim/{name}_vs_{model_slug(model)}": value for name, value in values.items()})
+    result = {"hardware": hardware.name, "rows": list(rows), "ratios": ratios}
+    write_json(out / "pim_comparison.json", result)
+    _plot_comparison(rows, out / "pim_comparison.png")
+    return {"metrics": metrics, "rows": list(rows), "table": table}
 
 
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f}%"
+def _plot_comparison(rows: Sequence[dict[str, Any]], path: Path) -> Path:
+    """Bars of each figure relative to the PIM model (log scale), one group per figure."""
+    figures = ("flops", "energy_pj", "latency_ns", "area_mm2", "test/logloss")
+    fig = Figure(figsize=(8, 4))
+    ax = fig.add_subplot()
+    width = 0.8 / len(rows)
+    x = np.arange(len(figures))
+    for i, row in enumerate(rows):
+        values = [row[key] / rows[0][key] for key in figures]
+        ax.bar(x + i * width, values, width, label=row["model"])
+    ax.set_xticks(x + width * (len(rows) - 1) / 2, [f.replace("test/", "") for f in figures])
+    ax.set_yscale("log")
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set(ylabel="relative to the PIM model", title="Cost and LogLoss relative to the PIM co-design model")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=120, bbox_inches="tight")
+    return path
 
 
-def ctr_example_inputs(model: nn.Module, batch_size: int = 1) -> tuple[Tensor, Tensor]:
-    """``dense [B, num_dense]`` float and ``sparse [B, num_sparse]`` long zeros for a CTR model.
-
-    Costs depend on shapes only, so zeros (index 0 exists in every table) stand for any sample.
-    """
-    if not hasattr(model, "num_dense") or not hasattr(model, "num_sparse"):
-        raise ValueError(
-            f"ctr_example_inputs: {type(model).__name__} has no num_dense / num_sparse; pass example inputs"
-        )
-    dense = torch.zeros(batch_size, model.num_dense)
-    return dense, torch.zeros(batch_size, model.num_sparse, dtype=torch.long)
-
-
-def layer_settings(
-    workload: Workload, profile: HardwareProfile, overrides: Mapping[str, Mapping[str, Any]] | None = None
-) -> list[LayerSettings]:
-    """The settings of every entry: profile defaults, then each matching override in order.
-
-    Keys of ``overrides`` are entry names or ``fnmatch`` patterns (``"blocks.0.*"``,
-    ``"top.*"``); values map :class:`~nasforge.recsys.pim.cost_model.LayerSettings` keys to values.
-    A pattern that matches no entry is an error listing the entry names.
-    """
-    overrides = dict(overrides or {})
-    names = [entry.name for entry in workload]
-    for pattern in overrides:
-        if not fnmatch.filter(names, pattern):
-            raise ValueError(f"pim_report: override {pattern!r} matches no layer; layers: {', '.join(names)}")
-    settings = []
-    for entry in workload:
-        merged: dict[str, Any] = {}
-        for pattern, values in overrides.items():
-            if fnmatch.fnmatchcase(entry.name, pattern):
-                merged.update(values)
-        settings.append(resolve_settings(profile, entry, merged))
-    return settings
-
-
-def pim_report(
-    model: nn.Module,
-    example_inputs: Sequence[Any] | None = None,
-    profile: HardwareProfile | str | Path = "conservative",
-    overrides: Mapping[str, Mapping[str, Any]] | None = None,
-) -> PIMReport:
-    """Trace ``model`` on ``example_inputs`` (default: :func:`ctr_example_inputs`) and price it.
-
-    Args:
-        model: any module; CTR models get their example inputs built.
-        example_inputs: positional inputs of one forward pass; figures are per sample.
-        profile: a :class:`HardwareProfile`, a profile name in ``configs/hardware`` or a YAML path.
-        overrides: per-layer settings, see :func:`layer_settings` (default: none).
-    """
-    inputs = ctr_example_inputs(model) if example_inputs is None else tuple(example_inputs)
-    return price_workload(trace_workload(model, *inputs), profile, overrides)
-
-
-def price_workload(
-    workload: Workload,
-    profile: HardwareProfile | str | Path = "conservative",
-    overrides: Mapping[str, Mapping[str, Any]] | None = None,
-) -> PIMReport:
-    """Price a traced workload (:func:`pim_report` without the tracing, for callers that read the
-    workload first, e.g. to derive per-layer overrides from it)."""
-    profile = profile if isinstance(profile, HardwareProfile) else load_hardware(profile)
-    costs, stored = [], set()
-    for entry, settings in zip(workload, layer_settings(workload, profile, overrides), strict=True):
-        cost = layer_cost(entry, profile, settings)
-        if entry.weight is not None and entry.weight in stored:
-            cost = replace(cost, area_mm2=0.0, tiles=0, cells_used=0, cells_allocated=0)
-        if entry.weight is not None:
-            stored.add(entry.weight)
-        costs.append(cost)
-    shared = {
-        "digital_unit": profile.digital_area_mm2,
-        "buffer": profile.buffer_kb * profile.buffer_area_mm2_per_kb,
+def write_pareto(history: History, out: Path) -> dict[str, Any]:
+    """Write ``pim_pareto.json`` (the front over :data:`PARETO_OBJECTIVES`) and ``pim_pareto.png``
+    (LogLoss against energy and against latency, front highlighted); return the JSON payload."""
+    entries = history.entries
+    points = np.column_stack([metric_values(entries, key) for key in PARETO_OBJECTIVES])
+    front = pareto_front(points, minimize=(True,) * len(PARETO_OBJECTIVES))
+    chosen = sorted((entries[i] for i in front), key=lambda e: e.metrics["energy_pj"])
+    payload = {
+        "objectives": list(PARETO_OBJECTIVES),
+        "evaluations": len(entries),
+        "front": [{"arch": e.arch.to_dict(), "metrics": e.metrics} for e in chosen],
     }
-    return PIMReport(profile=profile.name, layers=_group_elementwise(costs), shared_area_mm2=shared)
-
-
-def _group_elementwise(costs: list[LayerCost]) -> tuple[LayerCost, ...]:
-    """Layers as they ran, then one row per element-wise operator kind (``relu x6``)."""
-    groups: dict[str, list[LayerCost]] = {}
-    for cost in costs:
-        if cost.kind == "elementwise":
-            groups.setdefault(cost.name.partition("#")[0], []).append(cost)
-    rows = [cost for cost in costs if cost.kind != "elementwise"]
-    for op, members in groups.items():
-        rows.append(
-            LayerCost(
-                name=f"{op} x{len(members)}",
-                kind="elementwise",
-                placement="digital",
-                latency_ns=sum(c.latency_ns for c in members),
-                energy_pj={k: sum(c.energy_pj.get(k, 0.0) for c in members) for k in members[0].energy_pj},
-                elements=sum(c.elements for c in members),
-            )
-        )
-    return tuple(rows)
+    write_json(out / "pim_pareto.json", payload)
+    fig = Figure(figsize=(11, 4.5))
+    for panel, (cost, unit) in enumerate((("energy_pj", 1e3), ("latency_ns", 1e3)), start=1):
+        ax = fig.add_subplot(1, 2, panel)
+        column = PARETO_OBJECTIVES.index(cost)
+        ax.scatter(points[:, column] / unit, points[:, 0], s=12, alpha=0.4, label="evaluated")
+        ax.scatter(points[front, column] / unit, points[front, 0], s=30, color="C3", label="Pareto front")
+        ax.set_xscale("log")
+        label = "energy (nJ)" if cost == "energy_pj" else "latency (us)"
+        ax.set(xlabel=label, ylabel="LogLoss (inherited)", title=f"LogLoss vs {label}")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"PIM search: {len(front)} of {len(entries)} on the LogLoss-energy-latency front")
+    fig.savefig(out / "pim_pareto.png", format="png", dpi=120, bbox_inches="tight")
+    return {"objectives": payload["objectives"], "front_size": len(chosen), "evaluations": len(entries)}

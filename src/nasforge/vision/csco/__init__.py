@@ -2,9 +2,9 @@
 graph-isomorphism augmentation of its architectures, and their proxy training (the predictor's labels)."""
 
 from nasforge.vision.csco.cell import DEPTHWISE_KERNELS, CSCOCell, CSCONode
+from nasforge.vision.csco.evaluator import ProxyTrainer
 from nasforge.vision.csco.macro import MACROS, Macro, StageSpec
 from nasforge.vision.csco.network import CSCONet
-from nasforge.vision.csco.proxy_training import ProxyTrainer
 from nasforge.vision.csco.space import MUTATION_KINDS, CSCOSpace
 from nasforge.vision.csco.wiring import (
     NODE_OPS,

@@ -1,4 +1,10 @@
-"""Macro settings of CSCO networks as data: stem, stage table and head of each variant."""
+"""Macro settings of CSCO networks as data: stem, stage table and head of each variant.
+
+:data:`MACROS` is a registry by name, not a preset a config names by ``_target_``, because files store
+the name: the variant is part of the space's name (``csco-<variant>``), which every saved
+architecture, history and predictor file carries and is checked against, so a variant name must keep
+meaning the same macro network.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ class Macro(NamedTuple):
     head_channels: int
 
 
+#: variant -> macro network (a registry: saved files name the variant, see above)
 MACROS: dict[str, Macro] = {
     # 32x32 inputs: stride-1 stem, three downsamplings to 4x4; small enough for CPU tests.
     "cifar": Macro(

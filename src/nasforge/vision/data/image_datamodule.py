@@ -188,6 +188,12 @@ class ImageDataModule(L.LightningDataModule):
         """``{"num_classes": ..., "in_chans": 3}`` for building a classifier on this data."""
         return {"num_classes": self.num_classes, "in_chans": 3}
 
+    def example_inputs(self, batch_size: int = 1) -> tuple[torch.Tensor]:
+        """Zero images ``[B, C, H, W]`` of the size the network sees (after on-device cropping)."""
+        batch = next(iter(self.val_dataloader()))
+        shape = self.on_after_batch_transfer(batch, 0)["image"].shape[1:]
+        return (torch.zeros(batch_size, *shape),)
+
     # -- loaders -----------------------------------------------------------------------------------
     def _loader(self, data: Dataset | None, batch_size: int, train: bool) -> DataLoader:
         if data is None:

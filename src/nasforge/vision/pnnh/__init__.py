@@ -31,7 +31,7 @@ Modules: :class:`PNNHResNet` (``pnnh_resnet18/34/50``), :class:`PNNHVisionTransf
 (``pnnh_vit_small/tiny``), :func:`build_variant` (residual / plain / PNNH at one depth),
 :mod:`~nasforge.vision.pnnh.survival` (how much of the input survives each layer),
 ``python -m nasforge.vision.pnnh.analyze`` (plot + JSON of that) and the pipeline stage
-:class:`nasforge.vision.pnnh.stage.SurvivalStage` (imported from its module, so the networks load
+:class:`nasforge.vision.pnnh.stages.SurvivalStage` (imported from its module, so the networks load
 without the pipeline).
 """
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from nasforge.core.schedules import warmup_cosine
+from nasforge.core.training.schedules import warmup_cosine
 from nasforge.vision.data import BatchAugment
 
 __all__ = ["BriefTraining", "accuracy", "train_briefly"]

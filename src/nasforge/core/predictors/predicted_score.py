@@ -1,0 +1,67 @@
+"""A search objective made of two predictors: predicted quality, penalised by predicted cost."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nasforge.core.arch import Arch
+from nasforge.core.predictors.arch_predictor import ArchPredictor
+from nasforge.core.search.objectives import cost_penalised_score
+
+__all__ = ["PredictedScore"]
+
+
+class PredictedScore:
+    """``arch -> metrics`` from two predictors: the predicted quality, the predicted cost and their
+    penalised product ``score = quality * min(1, (cost / cost_budget) ^ alpha)`` (see
+    :func:`~nasforge.core.search.cost_penalised_score`).
+
+    It is a :class:`~nasforge.core.search.BatchEvaluator`: :meth:`evaluate_batch` runs each predictor
+    once over a whole batch, which is what makes a predictor search fast (a predictor scores
+    thousands of architectures per second in batches, a few hundred one at a time).
+
+    Args:
+        quality: predictor of a non-negative quality metric, higher is better (a prediction below 0
+            counts as 0).
+        cost: predictor of the cost.
+        cost_budget: the cost at which the penalty starts.
+        alpha: penalty exponent, negative to penalise going over budget.
+        quality_name: metric name of the predicted quality (default: ``"acc"``).
+        cost_name: metric name of the predicted cost (default: ``"flops"``).
+    """
+
+    def __init__(
+        self,
+        quality: ArchPredictor,
+        cost: ArchPredictor,
+        cost_budget: float,
+        alpha: float,
+        quality_name: str = "acc",
+        cost_name: str = "flops",
+    ) -> None:
+        self.quality, self.cost, self.cost_budget, self.alpha = (
+            quality,
+            cost,
+            float(cost_budget),
+            float(alpha),
+        )
+        self.quality_name, self.cost_name = quality_name, cost_name
+
+    def __call__(self, arch: Arch) -> dict[str, float]:
+        return self.evaluate_batch([arch])[0]
+
+    def evaluate_batch(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
+        """The metrics of each of ``archs``, from one pass of each predictor over the batch."""
+        archs = list(archs)
+        # a regression can overshoot below 0, where the multiplied penalty would turn into a reward;
+        # fmax, like max(0.0, q), also turns NaN into 0
+        quality = np.fmax(0.0, np.asarray(self.quality.predict(archs), dtype=np.float64))
+        cost = np.asarray(self.cost.predict(archs), dtype=np.float64)
+        scores = np.asarray(cost_penalised_score(quality, cost, self.cost_budget, self.alpha))
+        quality_key, cost_key = f"predicted_{self.quality_name}", f"predicted_{self.cost_name}"
+        return [
+            {"score": s, quality_key: q, cost_key: c}
+            for s, q, c in zip(scores.tolist(), quality.tolist(), cost.tolist(), strict=True)
+        ]

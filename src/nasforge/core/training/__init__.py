@@ -1,0 +1,23 @@
+"""Training helpers any domain's networks use: optimisers for sparse embedding gradients, learning-rate
+schedules and fake quantisation for quantisation-aware training."""
+
+from nasforge.core.training.optim import (
+    SPARSE_CAPABLE_OPTIMIZERS,
+    DenseSparseOptimizer,
+    build_optimizer,
+    clip_grad_norm_mixed_,
+    split_sparse_parameters,
+)
+from nasforge.core.training.quantization import fake_quantize, quantization_levels
+from nasforge.core.training.schedules import warmup_cosine
+
+__all__ = [
+    "SPARSE_CAPABLE_OPTIMIZERS",
+    "DenseSparseOptimizer",
+    "build_optimizer",
+    "clip_grad_norm_mixed_",
+    "fake_quantize",
+    "quantization_levels",
+    "split_sparse_parameters",
+    "warmup_cosine",
+]

@@ -1,0 +1,47 @@
+"""A search is a pipeline of stages: this package runs them, hands typed results from one to the
+next, and holds what they share (the run context, the data, training a model into a folder)."""
+
+from nasforge.pipeline.context import RunContext
+from nasforge.pipeline.data import build_datamodule, data_source_info
+from nasforge.pipeline.json_io import write_json
+from nasforge.pipeline.results import (
+    Candidate,
+    LabelsResult,
+    PredictorResult,
+    ReportResult,
+    ResultFileError,
+    RetrainResult,
+    SearchResult,
+    StageResult,
+    TrainResult,
+    WeightsResult,
+)
+from nasforge.pipeline.runner import build_stages, run
+from nasforge.pipeline.training import FINAL_WEIGHTS, fit_model, floats, train_in_folder
+from nasforge.pipeline.wiring import PipelineWiringError, Stage, check_wiring
+
+__all__ = [
+    "FINAL_WEIGHTS",
+    "Candidate",
+    "LabelsResult",
+    "PipelineWiringError",
+    "PredictorResult",
+    "ReportResult",
+    "ResultFileError",
+    "RetrainResult",
+    "RunContext",
+    "SearchResult",
+    "Stage",
+    "StageResult",
+    "TrainResult",
+    "WeightsResult",
+    "build_datamodule",
+    "build_stages",
+    "check_wiring",
+    "data_source_info",
+    "fit_model",
+    "floats",
+    "run",
+    "train_in_folder",
+    "write_json",
+]

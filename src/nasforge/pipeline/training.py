@@ -1,0 +1,94 @@
+"""Training one model: the fit every training stage shares, and a resumable fit into a folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import hydra
+import lightning as L
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from nasforge.pipeline.context import RunContext
+from nasforge.pipeline.json_io import write_json
+from nasforge.utils.instantiators import build_trainer
+from nasforge.utils.pylogger import RankedLogger
+
+__all__ = ["FINAL_WEIGHTS", "fit_model", "floats", "train_in_folder"]
+
+log = RankedLogger(__name__)
+
+#: the final ``state_dict`` a model trained by :func:`train_in_folder` leaves in its folder
+FINAL_WEIGHTS = "final_weights.pt"
+_RESULT = "result.json"
+
+
+def floats(values: dict[str, Any]) -> dict[str, float]:
+    """Logged metrics (tensors) as plain floats."""
+    return {key: float(value) for key, value in values.items()}
+
+
+def fit_model(
+    cfg: DictConfig, model: L.LightningModule, datamodule: L.LightningDataModule, **trainer_overrides: Any
+) -> tuple[L.Trainer, dict[str, float], str]:
+    """Fit with ``cfg.trainer`` updated by ``trainer_overrides`` (resuming from ``cfg.ckpt_path`` if
+    set); return the trainer, the final logged metrics and the best checkpoint's path ("" when none was
+    saved, e.g. under fast_dev_run)."""
+    trainer = build_trainer(cfg, **trainer_overrides)
+    trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    best_path = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    return trainer, floats(trainer.callback_metrics), best_path
+
+
+def train_in_folder(
+    context: RunContext,
+    model_cfg: DictConfig,
+    folder: Path,
+    label: str,
+    test: bool = False,
+    record: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Train ``model_cfg`` from scratch on the run's data as its own run in ``folder`` (config,
+    checkpoints, final weights) and return its record; a folder holding a finished record is reused,
+    so a killed stage resumes with the next model.
+
+    Args:
+        context: the run.
+        model_cfg: the model config to train.
+        folder: the model's run folder.
+        label: how the log names the model.
+        test: also test the best checkpoint and add the test metrics (default: ``False``).
+        record: extra JSON data kept in the record (default: none).
+
+    Returns:
+        ``record`` plus ``folder``, ``best_checkpoint``, ``weights``, ``monitor``, ``monitor_mode`` and
+        ``metrics`` (the last logged values, with ``test/...`` when ``test``).
+    """
+    marker = folder / _RESULT
+    if marker.is_file():
+        log.info(f"{label}: already trained in {folder}")
+        return json.loads(marker.read_text())
+    log.info(f"{label}: training from scratch in {folder}")
+    run_cfg = context.run_config(model_cfg, folder)
+    model = hydra.utils.instantiate(run_cfg.model)
+    # beside checkpoints/, so `eval.py ckpt_path=<folder>/checkpoints/<file>` rebuilds this model
+    OmegaConf.save(run_cfg, folder / "config.yaml", resolve=True)
+    trainer, metrics, best_path = fit_model(run_cfg, model, context.datamodule)
+    weights = folder / FINAL_WEIGHTS
+    torch.save(model.net.state_dict(), weights)
+    if test:
+        trainer.test(model=model, datamodule=context.datamodule, ckpt_path=best_path or None)
+        metrics.update(floats(trainer.callback_metrics))
+    result = {
+        **(record or {}),
+        "folder": str(folder),
+        "best_checkpoint": best_path,
+        "weights": str(weights),
+        "monitor": model.task.monitor,
+        "monitor_mode": model.task.monitor_mode,
+        "metrics": metrics,
+    }
+    write_json(marker, result)
+    return result

@@ -1,0 +1,162 @@
+"""Scoring subnets of a trained NASRec supernet: inherit, fine-tune the final layer, evaluate.
+
+NASRec ranks architectures by their inherited weights after a short *post-training fine-tuning* of the
+final layer, which recalibrates the one layer every path shares. Everything is done in a few large
+batched passes on data kept on the device: the subnet's features (the input of the final layer) are
+computed once, without gradients, for a fixed fine-tuning set and a fixed validation subset; the
+fine-tuning then touches only those cached features and a ``[width]`` weight vector, so it costs far
+less than one forward pass of the subnet. Scores are deterministic, so a resumed search reproduces them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torchmetrics.functional.classification import binary_auroc
+
+from nasforge.core.arch import Arch
+from nasforge.core.cost import count_flops, count_params
+from nasforge.recsys.models.embedding import FeatureEmbedding
+from nasforge.recsys.nasrec.network import NASRecNet
+from nasforge.recsys.nasrec.supernet import NASRecSupernet
+
+__all__ = ["SubnetEvaluator", "evaluator_from_data", "take_rows"]
+
+
+def take_rows(dataset: Any, rows: int) -> dict[str, Tensor]:
+    """The first ``rows`` rows of a dataset of batch dicts, concatenated (fewer if it is shorter)."""
+    parts: list[dict[str, Tensor]] = []
+    total = 0
+    for index in range(len(dataset)):
+        if total >= rows:
+            break
+        batch = dataset[index]
+        parts.append(batch)
+        total += len(batch["label"])
+    if not parts:
+        raise ValueError(f"take_rows: {dataset!r} is empty")
+    return {key: torch.cat([p[key] for p in parts])[:rows] for key in parts[0]}
+
+
+class SubnetEvaluator:
+    """Scores architectures by inherited supernet weights: ``evaluate(arch) -> metrics``.
+
+    The :class:`~nasforge.core.evaluators.SupernetScorer` of NASRec: the search stage completes the
+    config's partial (:func:`evaluator_from_data`) with ``supernet=`` and ``datamodule=``.
+
+    Metrics: ``logloss`` and ``auc`` on the validation subset after fine-tuning, ``flops`` (per
+    example, 2 x MACs, torch's flop counter on the child network, dot products included) and
+    ``params`` (without the embedding tables, which every architecture shares).
+
+    Args:
+        supernet: the trained supernet (put it on the device to evaluate on).
+        finetune_data: batch dict (``dense``, ``sparse``, ``label``) the final layer is tuned on.
+        eval_data: batch dict of the validation subset.
+        finetune_steps: fine-tuning steps of the final layer (default: ``300``).
+        finetune_batch_size: examples per fine-tuning step (default: ``512``).
+        finetune_lr: Adagrad learning rate of the fine-tuning (default: ``0.05``).
+        chunk_size: examples per forward pass when computing features (default: ``8192``).
+    """
+
+    def __init__(
+        self,
+        supernet: NASRecSupernet,
+        finetune_data: Mapping[str, Tensor],
+        eval_data: Mapping[str, Tensor],
+        finetune_steps: int = 300,
+        finetune_batch_size: int = 512,
+        finetune_lr: float = 0.05,
+        chunk_size: int = 8192,
+    ) -> None:
+        self.supernet = supernet
+        device = supernet.head.weight.device
+        self.finetune_data = {k: v.to(device) for k, v in finetune_data.items()}
+        self.eval_data = {k: v.to(device) for k, v in eval_data.items()}
+        self.finetune_steps, self.finetune_batch_size = finetune_steps, finetune_batch_size
+        self.finetune_lr, self.chunk_size = finetune_lr, chunk_size
+        self._costs: dict[str, dict[str, float]] = {}
+
+    def __call__(self, arch: Arch) -> dict[str, float]:
+        """Fine-tuned validation ``logloss`` and ``auc`` of ``arch``, with its ``flops`` and ``params``."""
+        return {**self.score(arch), **self.cost(arch)}
+
+    @torch.no_grad()
+    def features(self, arch: Arch, data: Mapping[str, Tensor]) -> Tensor:
+        """Inputs of the final layer for every row of ``data``, in chunks of ``chunk_size``."""
+        return torch.cat(list(self._feature_chunks(arch, data)))
+
+    def score(self, arch: Arch) -> dict[str, float]:
+        """Validation metrics of ``arch`` after fine-tuning the final layer on the cached features."""
+        weight, bias = self._finetune(self.features(arch, self.finetune_data), self.finetune_data["label"])
+        with torch.no_grad():
+            # logits chunk by chunk: the validation features of a wide subnet need not fit at once
+            logits = torch.cat([x @ weight + bias for x in self._feature_chunks(arch, self.eval_data)])
+            label = self.eval_data["label"]
+            logloss = F.binary_cross_entropy_with_logits(logits, label).item()
+            auc = binary_auroc(torch.sigmoid(logits), label.long()).item()
+        return {"logloss": logloss, "auc": auc}
+
+    @torch.no_grad()
+    def _feature_chunks(self, arch: Arch, data: Mapping[str, Tensor]) -> Iterator[Tensor]:
+        self.supernet.eval()
+        path = self.supernet.resolve_path(arch)
+        for start in range(0, len(data["label"]), self.chunk_size):
+            end = start + self.chunk_size
+            yield self.supernet.forward_features(data["dense"][start:end], data["sparse"][start:end], path)
+
+    def cost(self, arch: Arch) -> dict[str, float]:
+        """FLOPs per example and parameters (embeddings excluded) of ``arch``'s child network."""
+        cost = self._costs.get(arch.hash)
+        if cost is None:
+            hyper = self.supernet.network_kwargs()
+            with torch.device("meta"):
+                child = NASRecNet(arch, **hyper)
+                dense = torch.zeros(1, child.num_dense)
+                sparse = torch.zeros(1, child.num_sparse, dtype=torch.long)
+            cost = {
+                "flops": float(count_flops(child, dense, sparse)),
+                "params": float(count_params(child, exclude=(FeatureEmbedding,))),
+            }
+            self._costs[arch.hash] = cost
+        return dict(cost)
+
+    def _finetune(self, features: Tensor, label: Tensor) -> tuple[Tensor, Tensor]:
+        """Adagrad on the final layer alone, starting from the supernet's weights, fixed batch order."""
+        width = features.shape[1]
+        weight = self.supernet.head.weight[:width].detach().clone().requires_grad_(True)
+        bias = self.supernet.head.bias.detach().clone().requires_grad_(True)
+        optimizer = torch.optim.Adagrad([weight, bias], lr=self.finetune_lr)
+        size = min(self.finetune_batch_size, len(label))
+        batches = len(label) // size
+        with torch.enable_grad():
+            for step in range(self.finetune_steps):
+                start = (step % batches) * size
+                x, y = features[start : start + size], label[start : start + size]
+                loss = F.binary_cross_entropy_with_logits(x @ weight + bias, y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+        return weight.detach(), bias.detach()
+
+
+def evaluator_from_data(
+    supernet: NASRecSupernet,
+    datamodule: Any,
+    finetune_rows: int = 16384,
+    eval_rows: int = 65536,
+    evaluator_class: type[SubnetEvaluator] = SubnetEvaluator,
+    **settings: Any,
+) -> SubnetEvaluator:
+    """A :class:`SubnetEvaluator` (or ``evaluator_class``, a subclass) on the first ``finetune_rows``
+    training rows and the first ``eval_rows`` validation rows of a set-up CTR datamodule; ``settings``
+    go to the evaluator."""
+    return evaluator_class(
+        supernet,
+        take_rows(datamodule.data_train, finetune_rows),
+        take_rows(datamodule.data_val, eval_rows),
+        **settings,
+    )

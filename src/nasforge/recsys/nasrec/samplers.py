@@ -1,0 +1,105 @@
+"""NASRec's path samplers: which subnet of the supernet trains at each step.
+
+Each sampler is its own class (``configs/sampler/<name>.yaml`` names it by ``_target_``), draws
+:class:`~nasforge.recsys.nasrec.block_path.BlockPath` tuples and warms up on the full path
+(:class:`~nasforge.core.sampling.WarmupSampler`). Another sampler of the same space subclasses
+:class:`NASRecSampler` in a module of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from nasforge.core.sampling import WarmupSampler
+from nasforge.recsys.nasrec.block_path import BlockPath, NASRecPath, full_path, path_from_arch
+from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS
+from nasforge.recsys.nasrec.space import NASRecSpace
+
+__all__ = ["AnyPath", "FullPath", "NASRecSampler", "SingleOperatorAnyConnection", "SinglePath"]
+
+
+class NASRecSampler(WarmupSampler[NASRecPath]):
+    """Base of the samplers of a :class:`NASRecSpace`: its full path is the warm-up's.
+
+    Args:
+        space: the space whose paths are drawn (the supernet module passes the supernet's).
+        warmup_steps: full-path warm-up, see :class:`~nasforge.core.sampling.WarmupSampler`
+            (default: ``0``).
+        seed: seed of the per-step draws (default: ``0``).
+    """
+
+    def __init__(self, space: NASRecSpace, warmup_steps: int = 0, seed: int = 0) -> None:
+        self.space = space
+        super().__init__(warmup_steps, seed)
+
+    def full(self) -> NASRecPath:
+        return full_path(self.space)
+
+
+class SingleOperatorAnyConnection(NASRecSampler):
+    """NASRec's sampler: one operator per block, ``1 + Binomial(k, 0.5)`` sources per input list."""
+
+    def sample(self, rng: np.random.Generator) -> NASRecPath:
+        return path_from_arch(self.space.sample(rng))
+
+
+class SinglePath(NASRecSampler):
+    """One operator per block and exactly one source per input list (SPOS-style single path)."""
+
+    def sample(self, rng: np.random.Generator) -> NASRecPath:
+        return tuple(
+            _block(self.space, i, rng, _one_op, lambda i, rng: [int(rng.integers(i + 1))])
+            for i in range(self.space.num_blocks)
+        )
+
+
+class AnyPath(NASRecSampler):
+    """Any non-empty set of operators per block (each kept with probability 1/2), any connections."""
+
+    def sample(self, rng: np.random.Generator) -> NASRecPath:
+        return tuple(
+            _block(self.space, i, rng, _any_ops, self.space.sample_sources)
+            for i in range(self.space.num_blocks)
+        )
+
+
+class FullPath(NASRecSampler):
+    """The full path at every step: every weight trains on every batch, as in a warm-up without end."""
+
+    def sample(self, rng: np.random.Generator) -> NASRecPath:
+        return full_path(self.space)
+
+
+def _one_op(ops: tuple[str, ...], rng: np.random.Generator) -> tuple[str, ...]:
+    return (ops[int(rng.integers(len(ops)))],)
+
+
+def _any_ops(ops: tuple[str, ...], rng: np.random.Generator) -> tuple[str, ...]:
+    keep = rng.random(len(ops)) < 0.5
+    if not keep.any():
+        keep[int(rng.integers(len(ops)))] = True
+    return tuple(op for op, k in zip(ops, keep, strict=True) if k)
+
+
+def _block(
+    space: NASRecSpace,
+    index: int,
+    rng: np.random.Generator,
+    ops: Callable[[tuple[str, ...], np.random.Generator], tuple[str, ...]],
+    sources: Callable[[int, np.random.Generator], list[int]],
+) -> BlockPath:
+    dense_ops = ops(space.dense_ops, rng)
+    binary = any(op in BINARY_DENSE_OPS for op in dense_ops)
+    return BlockPath(
+        dense_ops=dense_ops,
+        sparse_ops=ops(space.sparse_ops, rng),
+        dense_width=space.dense_widths[int(rng.integers(len(space.dense_widths)))],
+        sparse_width=space.sparse_widths[int(rng.integers(len(space.sparse_widths)))],
+        dense_left=tuple(sources(index, rng)),
+        dense_right=tuple(sources(index, rng)) if binary else (),
+        sparse_in=tuple(sources(index, rng)),
+        dense_to_sparse=bool(rng.integers(2)),
+        sparse_to_dense=bool(rng.integers(2)),
+    )

@@ -1,0 +1,43 @@
+"""Round hardware constants, so that hand-worked figures can be checked by eye."""
+
+from __future__ import annotations
+
+#: every key of a hardware profile, at a round value
+ROUND = {
+    "crossbar_size": 128,
+    "cell_bits": 2,
+    "cell_area_um2": 0.01,
+    "cell_read_energy_pj": 0.001,
+    "crossbar_latency_ns": 100,
+    "dac_bits": 1,
+    "dac_energy_pj": 0.5,
+    "dac_area_um2": 1.0,
+    "adc_bits": 8,
+    "adc_ref_bits": 8,
+    "adc_energy_pj": 2.0,
+    "adc_area_um2": 1000,
+    "adc_scale_per_bit": 2.0,
+    "adc_latency_ns": 1.0,
+    "adcs_per_crossbar": 1,
+    "shift_add_energy_pj": 0.1,
+    "weight_bits": 8,
+    "activation_bits": 8,
+    "buffer_energy_pj_per_byte": 1.0,
+    "buffer_kb": 64,
+    "buffer_area_mm2_per_kb": 0.001,
+    "noc_energy_pj_per_byte_hop": 0.5,
+    "noc_hops": 2,
+    "digital_ref_bits": 8,
+    "digital_energy_pj_per_mac": 1.0,
+    "digital_energy_pj_per_element": 0.5,
+    "digital_macs_per_ns": 10,
+    "digital_elements_per_ns": 5,
+    "digital_area_mm2": 0.1,
+    "embedding_placement": "memory",
+    "memory_energy_pj_per_byte": 4.0,
+    "memory_latency_ns": 10,
+    "memory_area_mm2_per_mb": 0.5,
+    "host_energy_pj_per_byte": 100,
+    "host_latency_ns": 1000,
+    "host_bytes_per_ns": 10,
+}

@@ -1,0 +1,39 @@
+"""`profile=auto` picks a method's sizes from the data and the device, and says what it left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nasforge.utils.resolvers import method_profile, profile_warning
+
+
+def test_auto_runs_quick_on_a_generated_sample_and_on_a_cpu(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    assert method_profile("auto", None, str(tmp_path / "absent"), "gpu") == "quick"  # generated sample
+    assert method_profile("auto", str(tmp_path), None, "gpu") == "published"  # real data, a GPU
+    assert method_profile("auto", str(tmp_path), None, "cpu") == "quick"  # real data, CPU forced
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert method_profile("auto", str(tmp_path), None, "auto") == "quick"
+    assert method_profile("published", None, None, "cpu") == "published"  # asked for: given
+
+
+def test_an_unknown_profile_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"profile must be one of \['auto', 'published', 'quick', 'tiny'\]"):
+        method_profile("fast", None, None, "cpu")
+
+
+def test_auto_warns_only_when_real_data_runs_quick_for_want_of_a_gpu(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    warning = profile_warning("auto", str(tmp_path), None, "auto", "days on a CPU")
+    assert "the `quick` profile runs" in warning and "days on a CPU" in warning
+    assert "profile=published" in warning
+    assert profile_warning("auto", None, None, "auto", "days") == ""  # a generated sample
+    assert profile_warning("quick", str(tmp_path), None, "auto", "days") == ""  # chosen by the user
+
+
+def test_a_run_on_real_data_without_a_gpu_logs_the_warning(compose_train, tmp_path: Path):
+    cfg = compose_train(["experiment=nasrec_criteo", "profile=auto", f"data.path={tmp_path}"])
+    assert cfg.nasrec.profile == "quick"
+    assert "published profile would take one supernet epoch" in cfg.notes[1]
