@@ -22,3 +22,11 @@ def test_known_choices_sweeps_and_plain_keys_pass():
 
 def test_shared_bases_are_not_listed():
     assert not any(name.startswith("_") for name in available_options(CONFIGS, "model"))
+
+
+def test_unknown_hardware_and_profile_are_one_line_listing_choices():
+    message = unknown_choice_message(["hardware=fastest"], CONFIGS)
+    assert message == "error: unknown hardware 'fastest'; available: aggressive, conservative"
+    message = unknown_choice_message(["profile=fast"], CONFIGS)
+    assert message == "error: unknown profile 'fast'; available: auto, published, quick, tiny"
+    assert unknown_choice_message(["profile=tiny", "hardware=aggressive"], CONFIGS) is None

@@ -71,6 +71,7 @@ def train_in_folder(
         log.info(f"{label}: already trained in {folder}")
         return json.loads(marker.read_text())
     log.info(f"{label}: training from scratch in {folder}")
+    folder.mkdir(parents=True, exist_ok=True)
     run_cfg = context.run_config(model_cfg, folder)
     model = hydra.utils.instantiate(run_cfg.model)
     # beside checkpoints/, so `eval.py ckpt_path=<folder>/checkpoints/<file>` rebuilds this model

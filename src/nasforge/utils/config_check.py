@@ -12,7 +12,20 @@ from pathlib import Path
 
 __all__ = ["available_options", "unknown_choice_message"]
 
-CHECKED_GROUPS = ("experiment", "data", "model", "trainer", "logger", "callbacks", "pipeline", "debug")
+from nasforge.utils.resolvers import PROFILES
+
+CHECKED_GROUPS = (
+    "experiment",
+    "data",
+    "model",
+    "trainer",
+    "logger",
+    "callbacks",
+    "pipeline",
+    "debug",
+    "search",
+    "hardware",
+)
 
 
 def available_options(config_dir: Path, group: str) -> list[str]:
@@ -35,6 +48,8 @@ def unknown_choice_message(
     """
     for override in overrides:
         key, sep, value = override.lstrip("+~").partition("=")
+        if key == "profile" and sep and value not in PROFILES:
+            return f"error: unknown profile '{value}'; available: {', '.join(PROFILES)}"
         if not sep or key not in groups or value in ("", "null", "None"):
             continue
         if any(ch in value for ch in ",*()[]{}"):

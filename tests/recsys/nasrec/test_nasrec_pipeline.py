@@ -96,6 +96,6 @@ def test_corrupt_supernet_weights_stop_the_search_with_a_clear_error(compose_tra
     for stage in ("search", "retrain"):
         (out / "stages" / f"{stage}.json").unlink()
     finished = (out / "history.jsonl").read_text()
-    with pytest.raises(CheckpointError, match=r"supernet\.pt does not hold this supernet's weights"):
+    with pytest.raises(CheckpointError, match=r"supernet\.pt does not hold weights for NASRecSupernet"):
         run(cfg)
     assert (out / "history.jsonl").read_text() == finished

@@ -249,8 +249,8 @@ class _Proposer:
                 return _Proposal(arch, rejected, duplicates)
         raise NoFeasibleArchError(
             f"run_search: no unseen architecture satisfying the constraint in {self.max_tries} tries at step "
-            f"{context.step} ({rejected} rejected by the constraint, {duplicates} already evaluated). "
-            "Relax the constraint, raise max_tries, or lower the budget if the space is exhausted."
+            f"{context.step} ({rejected} rejected by the constraint, {duplicates} already evaluated or "
+            "proposed). Relax the constraint, raise max_tries, or lower the budget if the space is exhausted."
         )
 
 
