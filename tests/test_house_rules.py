@@ -68,7 +68,7 @@ def test_no_import_loops():
             if module.startswith(target + ".") or target.startswith(module + "."):
                 continue
             if state.get(target) == 1:
-                return stack[stack.index(target) :] + [target]
+                return [*stack[stack.index(target) :], target]
             if target not in state and (loop := visit(target)):
                 return loop
         stack.pop()

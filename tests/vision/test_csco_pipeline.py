@@ -166,7 +166,9 @@ def test_predicted_score_penalises_cost_over_budget():
 def test_predictor_search_compares_strategies_and_hands_over_the_best(cifar_context, monkeypatch):
     space = CSCOSpace(**SMALL)
     _labelled_run(cifar_context, space, 8)
-    cifar_context.results["predictor"] = PredictorResult(predictor="q.pt", cost_predictor="c.pt", cost_median=5e6)
+    cifar_context.results["predictor"] = PredictorResult(
+        predictor="q.pt", cost_predictor="c.pt", cost_median=5e6
+    )
     truth = WiringScore(space, None)
     loaded = {
         "q.pt": FunctionPredictor(lambda a: truth(a)["acc"]),
