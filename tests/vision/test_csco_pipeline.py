@@ -11,12 +11,11 @@ import pytest
 import torch
 
 from nasforge.core import History, count_flops
-from nasforge.core.predictors import ArchPredictor
+from nasforge.core.predictors import ArchPredictor, PredictedScore
 from nasforge.core.search import MetropolisHastingsEvolution, RandomSearch, RegularizedEvolution
 from nasforge.pipeline import PredictorResult, RunContext
 from nasforge.stages import GroundTruthStage, PredictorSearchStage, PredictorStage
 from nasforge.stages.predictor import isomorphic_copies
-from nasforge.stages.predictor_search import PredictedScore
 from nasforge.vision.csco import CSCOSpace, ProxyTrainer
 
 SMALL = {"num_nodes": 5, "max_edges": 6, "stages": [[8, 1, 1, 1], [16, 1, 2, 2]]}

@@ -48,6 +48,7 @@ def test_totals_are_the_sums_of_the_layers(profile_name):
     assert report.area_mm2 == pytest.approx(sum(layer.area_mm2 for layer in layers) + shared)
     assert 0 < report.utilisation <= 1
     data = json.loads(json.dumps(report.to_dict()))
+    assert data["totals"]["energy_pj"] == pytest.approx(report.energy_pj)
     assert sum(data["energy_pj_by_component"].values()) == pytest.approx(report.energy_pj)
     table = report.to_table()
     assert all(layer.name in table for layer in layers) and f"**total** ({profile_name})" in table
