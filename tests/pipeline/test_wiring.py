@@ -124,3 +124,38 @@ def test_the_pipeline_resumes_typed_records_and_skips_finished_stages(compose_tr
     stages.extend([first, second])
     metrics = run(cfg)
     assert first.runs == second.runs == 1 and metrics["a"] == 1.0 and metrics["b"] == 2.0
+
+
+def test_a_second_shot_starts_from_the_first_shots_weights(compose_train):
+    import torch
+
+    cfg = compose_train(
+        [
+            "experiment=dlrm_criteo",
+            "trainer.max_epochs=1",
+            "trainer.limit_train_batches=2",
+            "trainer.limit_val_batches=1",
+        ]
+    )
+    with open_dict(cfg):
+        cfg.pipeline.stages = [
+            {
+                "_target_": "nasforge.stages.TrainStage",
+                "name": "first",
+                "test": False,
+                "save_weights": "first.pt",
+            },
+            # no training at all: the second shot's weights are exactly what it started from
+            {
+                "_target_": "nasforge.stages.TrainStage",
+                "name": "second",
+                "test": False,
+                "save_weights": "second.pt",
+                "init_from": "first",
+                "trainer": {"max_epochs": 0},
+            },
+        ]
+    run(cfg)
+    out = Path(cfg.paths.output_dir)
+    first, second = torch.load(out / "first.pt"), torch.load(out / "second.pt")
+    assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
