@@ -24,13 +24,19 @@ def test_an_unknown_profile_lists_the_valid_ones():
         method_profile("fast", None, None, "cpu")
 
 
-def test_auto_warns_only_when_real_data_runs_quick_for_want_of_a_gpu(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
-    warning = profile_warning("auto", str(tmp_path), None, "auto", "days on a CPU")
+def test_auto_warns_only_when_real_data_runs_quick_for_want_of_a_gpu(tmp_path: Path):
+    warning = profile_warning("auto", "quick", str(tmp_path), None, "days on a CPU")
     assert "the `quick` profile runs" in warning and "days on a CPU" in warning
     assert "profile=published" in warning
-    assert profile_warning("auto", None, None, "auto", "days") == ""  # a generated sample
-    assert profile_warning("quick", str(tmp_path), None, "auto", "days") == ""  # chosen by the user
+    assert profile_warning("auto", "quick", None, None, "days") == ""  # a generated sample
+    assert profile_warning("quick", "quick", str(tmp_path), None, "days") == ""  # chosen by the user
+    assert profile_warning("auto", "published", str(tmp_path), None, "days") == ""  # a GPU
+    assert profile_warning("auto", "tiny", str(tmp_path), None, "days") == ""  # a smoke run
+
+
+def test_a_smoke_run_shrinks_every_stage(tmp_path: Path):
+    assert method_profile("auto", str(tmp_path), None, "cpu", True) == "tiny"
+    assert method_profile("quick", str(tmp_path), None, "cpu", True) == "quick"  # asked for: given
 
 
 def test_a_run_on_real_data_without_a_gpu_logs_the_warning(compose_train, tmp_path: Path):

@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -25,6 +26,7 @@ __all__ = [
     "InvalidArchError",
     "SearchSpace",
     "check_arch",
+    "dumps",
     "freeze",
     "genes_list",
     "thaw",
@@ -55,13 +57,17 @@ class InvalidArchError(ValueError):
 
 
 class FrozenDict(Mapping[str, Any]):
-    """A read-only, hashable ``dict`` with string keys (the frozen form of a JSON object)."""
+    """A read-only, hashable ``dict`` with string keys (the frozen form of a JSON object).
+
+    Its hash is computed on first use: genes are compared through :attr:`Arch.hash`, so most frozen
+    objects are never hashed themselves.
+    """
 
     __slots__ = ("_data", "_hash")
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self._data = dict(data)
-        self._hash = hash(tuple(sorted(self._data.items())))
+        self._hash: int | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -73,10 +79,29 @@ class FrozenDict(Mapping[str, Any]):
         return len(self._data)
 
     def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(tuple(sorted(self._data.items())))
         return self._hash
 
     def __repr__(self) -> str:
         return f"FrozenDict({self._data!r})"
+
+
+#: exact types that :func:`freeze` keeps as they are, checked first because genes are mostly these
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+class _Unfreezable(Exception):
+    """A value :func:`freeze` refuses. The path to it is built while the recursion unwinds, so a
+    successful freeze never formats one."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.steps: list[str] = []  # innermost first
+
+    def problem(self, where: str) -> str:
+        return where + "".join(reversed(self.steps)) + self.detail
 
 
 def freeze(value: Any, where: str = "genes") -> Any:
@@ -86,22 +111,53 @@ def freeze(value: Any, where: str = "genes") -> Any:
     straight from a ``np.random.Generator``. Anything that JSON cannot hold raises
     :class:`InvalidArchError` naming the path of the bad value (``genes.blocks[2].width``).
     """
+    try:
+        return _freeze(value)
+    except _Unfreezable as bad:
+        raise InvalidArchError(bad.problem(where)) from None
+
+
+def _freeze(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidArchError(f"{where} is {value}; JSON holds only finite numbers")
+        raise _Unfreezable(f" is {value}; JSON holds only finite numbers")
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, Mapping):
-        bad = [k for k in value if not isinstance(k, str)]
-        if bad:
-            raise InvalidArchError(f"{where} has non-string keys {bad!r}; JSON object keys are strings")
-        return FrozenDict({k: freeze(v, f"{where}.{k}") for k, v in value.items()})
+        return _freeze_mapping(value)
     if isinstance(value, (list, tuple)):
-        return tuple(freeze(v, f"{where}[{i}]") for i, v in enumerate(value))
-    raise InvalidArchError(f"{where} has type {type(value).__name__}; genes must be {_JSON_TYPES}")
+        return _freeze_sequence(value)
+    raise _Unfreezable(f" has type {type(value).__name__}; genes must be {_JSON_TYPES}")
+
+
+def _freeze_mapping(value: Mapping[Any, Any]) -> FrozenDict:
+    bad = [k for k in value if not isinstance(k, str)]
+    if bad:
+        raise _Unfreezable(f" has non-string keys {bad!r}; JSON object keys are strings")
+    frozen = {}
+    for key, item in value.items():
+        try:
+            frozen[key] = _freeze(item)
+        except _Unfreezable as err:
+            err.steps.append(f".{key}")
+            raise
+    return FrozenDict(frozen)
+
+
+def _freeze_sequence(value: list[Any] | tuple[Any, ...]) -> tuple[Any, ...]:
+    frozen: list[Any] = []
+    for item in value:
+        try:
+            frozen.append(_freeze(item))
+        except _Unfreezable as err:
+            err.steps.append(f"[{len(frozen)}]")
+            raise
+    return tuple(frozen)
 
 
 def thaw(value: Any) -> Any:
@@ -113,8 +169,29 @@ def thaw(value: Any) -> Any:
     return value
 
 
-def _canonical_json(value: Any) -> str:
-    return json.dumps(thaw(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+def _unwrap(value: Any) -> Any:
+    """The ``default`` of the JSON encoders here: a :class:`FrozenDict` is written as the dict it
+    wraps (tuples are lists to JSON already), so frozen data need not be thawed to be written."""
+    if isinstance(value, FrozenDict):
+        return value._data
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def dumps(value: Any, **options: Any) -> str:
+    """``json.dumps(thaw(value), **options)`` without the copy: JSON text of data holding frozen genes."""
+    return json.dumps(value, default=_unwrap, **options)
+
+
+# frozen data is built bottom-up from immutable parts, so it cannot hold a cycle: skip the encoder's
+# check for one, a third of the encoding time
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True,
+    separators=(",", ":"),
+    ensure_ascii=True,
+    allow_nan=False,
+    check_circular=False,
+    default=_unwrap,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,18 +213,32 @@ class Arch:
     _key: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.space, str) or not self.space:
-            problems.append(f"'space' must be a non-empty string, got {self.space!r}")
-        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 0:
-            problems.append(f"'version' must be a non-negative integer, got {self.version!r}")
-        if problems:
-            raise InvalidArchError(problems)
+        _check_header(self.space, self.version)
         object.__setattr__(self, "genes", freeze(self.genes))
-        key = _canonical_json({"space": self.space, "version": self.version, "genes": self.genes})
+        self._set_key()
+
+    @classmethod
+    def from_frozen(cls, space: str, version: int, genes: Any) -> Arch:
+        """An arch whose ``genes`` are already frozen (as :func:`freeze` returns them, every part a
+        :class:`FrozenDict`, tuple or JSON scalar), taken as they are instead of walked again.
+
+        For a space that builds genes from parts it froze itself, many thousand times a second; genes
+        that are not frozen would make a mutable arch, so anything else goes through ``Arch(...)``.
+        """
+        _check_header(space, version)
+        arch = object.__new__(cls)
+        for name, value in (("space", space), ("version", version), ("genes", genes)):
+            object.__setattr__(arch, name, value)
+        arch._set_key()
+        return arch
+
+    def _set_key(self) -> None:
+        """Store the canonical JSON of space, version and genes: equality, ``hash()`` and
+        :attr:`hash` all read it."""
+        key = _CANONICAL.encode({"space": self.space, "version": self.version, "genes": self.genes})
         object.__setattr__(self, "_key", key)
 
-    @property
+    @cached_property
     def hash(self) -> str:
         """First 12 hex digits of the SHA-1 of the canonical JSON of space, version and genes."""
         return hashlib.sha1(self._key.encode("ascii")).hexdigest()[:12]
@@ -210,6 +301,16 @@ class Arch:
     def load(cls, path: str | Path) -> Arch:
         path = Path(path)
         return cls.from_json(path.read_text(), source=str(path))
+
+
+def _check_header(space: Any, version: Any) -> None:
+    problems = []
+    if not isinstance(space, str) or not space:
+        problems.append(f"'space' must be a non-empty string, got {space!r}")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        problems.append(f"'version' must be a non-negative integer, got {version!r}")
+    if problems:
+        raise InvalidArchError(problems)
 
 
 @runtime_checkable

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nasforge.core.arch import Arch, InvalidArchError
+from nasforge.core.arch import Arch, InvalidArchError, dumps, thaw
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["MODES", "Entry", "History", "check_mode", "metric_values"]
@@ -25,6 +25,9 @@ log = RankedLogger(__name__)
 
 #: optimisation directions accepted wherever a metric is ranked
 MODES = ("min", "max")
+
+_APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+_FILE_MODE = 0o666  # what open() gives a new file, before the umask
 
 
 def check_mode(mode: str) -> str:
@@ -60,14 +63,23 @@ class Entry:
         value = self.metrics.get(metric, math.nan)
         if math.isnan(value):
             return -math.inf
-        return value if check_mode(mode) == "max" else -value
+        if mode == "max":  # before check_mode: a tournament scores every member it draws
+            return value
+        check_mode(mode)
+        return -value
 
     def to_dict(self) -> dict[str, Any]:
-        arch = self.arch.to_dict()
-        del arch["hash"]  # stored once, at the top of the line
+        return self._data(thaw(self.arch.genes))
+
+    def to_json(self) -> str:
+        """The entry's line in the file: :meth:`to_dict` as JSON, written from the frozen genes."""
+        return dumps(self._data(self.arch.genes), sort_keys=True)
+
+    def _data(self, genes: Any) -> dict[str, Any]:
+        arch = {"space": self.arch.space, "version": self.arch.version, "genes": genes}
         return {
             "index": self.index,
-            "hash": self.hash,
+            "hash": self.hash,  # stored once, at the top of the line
             "arch": arch,
             "metrics": self.metrics,
             "time": self.time,
@@ -159,17 +171,30 @@ class History:
             )
         entry = Entry(len(self._entries), arch, _numbers(metrics), time.time(), dict(extra))
         try:
-            line = json.dumps(entry.to_dict(), sort_keys=True)
+            line = entry.to_json()
         except TypeError as err:
             raise TypeError(f"History.record: extra data must be JSON-serialisable ({err})") from None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(line + "\n")
-            f.flush()
-            if self.sync:
-                os.fsync(f.fileno())
+        self._append(line + "\n")
         self._add(entry)
         return entry
+
+    def _append(self, line: str) -> None:
+        """Append ``line`` to the file with unbuffered writes (then ``fsync`` it, see ``sync``). The file
+        is opened for each line, as cheaply as the OS allows, and its folder made only when missing: a
+        cheap evaluation's record must cost little more than the write itself."""
+        try:
+            fd = os.open(self.path, _APPEND, _FILE_MODE)
+        except FileNotFoundError:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, _APPEND, _FILE_MODE)
+        try:
+            data = memoryview(line.encode("utf-8"))
+            while data:
+                data = data[os.write(fd, data) :]
+            if self.sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def best(self, metric: str, mode: str) -> Entry:
         """The entry with the best ``metric`` (the earliest one on ties)."""

@@ -46,22 +46,25 @@ def _on_gpu(accelerator: Any) -> bool:
     return str(accelerator) in ("gpu", "cuda", "auto") and torch.cuda.is_available()
 
 
-def method_profile(requested: str, path: Any, default_path: Any, accelerator: Any) -> str:
-    """The profile a method runs: ``requested`` unless it is ``auto``, which means ``quick`` on a
-    generated sample or a CPU, and ``published`` on real data with a GPU."""
+def method_profile(
+    requested: str, path: Any, default_path: Any, accelerator: Any, fast_dev_run: Any = False
+) -> str:
+    """The profile a method runs: ``requested`` unless it is ``auto``, which means ``tiny`` under
+    ``trainer.fast_dev_run`` (a smoke run shrinks every stage, not only the Lightning loops), ``quick``
+    on a generated sample or a CPU, and ``published`` on real data with a GPU."""
     if requested not in PROFILES:
         raise ValueError(f"profile must be one of {list(PROFILES)}, got {requested!r}")
     if requested != "auto":
         return requested
+    if fast_dev_run not in (False, None, 0, "false", "False", "0"):
+        return "tiny"
     return "published" if not _generated(path, default_path) and _on_gpu(accelerator) else "quick"
 
 
-def profile_warning(
-    requested: str, path: Any, default_path: Any, accelerator: Any, published_cost: str
-) -> str:
-    """A warning when ``auto`` ran the quick profile on real data for want of a GPU ("" otherwise):
-    what the published profile would cost on this machine, and how to force it."""
-    if requested != "auto" or _generated(path, default_path) or _on_gpu(accelerator):
+def profile_warning(requested: str, resolved: str, path: Any, default_path: Any, published_cost: str) -> str:
+    """A warning when ``auto`` ran the ``quick`` profile (``resolved``) on real data for want of a GPU
+    ("" otherwise): what the published profile would cost on this machine, and how to force it."""
+    if requested != "auto" or resolved != "quick" or _generated(path, default_path):
         return ""
     return (
         f"Real data without a GPU: the `quick` profile runs (profile=auto). The published profile would "

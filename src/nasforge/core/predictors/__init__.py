@@ -14,10 +14,11 @@ from nasforge.core.predictors.arch_predictor import (
     ArchPredictor,
     CostPredictor,
     PredictorFileError,
+    predict_together,
 )
 from nasforge.core.predictors.featurize import encode_archs, graph_archs, graph_list
 from nasforge.core.predictors.fit_predictor import FitResult, fit_predictor
-from nasforge.core.predictors.gnn_predictor import GNNPredictor
+from nasforge.core.predictors.gnn_predictor import GNNPredictor, GraphInputs, graph_inputs
 from nasforge.core.predictors.kendall_tau import kendall_tau
 from nasforge.core.predictors.mlp_predictor import MLPPredictor
 from nasforge.core.predictors.predicted_score import PredictedScore
@@ -33,6 +34,7 @@ __all__ = [
     "FitResult",
     "GNNPredictor",
     "GraphBatch",
+    "GraphInputs",
     "MLPPredictor",
     "PredictedScore",
     "PredictorFileError",
@@ -41,7 +43,9 @@ __all__ = [
     "encode_archs",
     "fit_predictor",
     "graph_archs",
+    "graph_inputs",
     "graph_list",
     "kendall_tau",
     "pairwise_ranking_loss",
+    "predict_together",
 ]

@@ -14,11 +14,18 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.predictors._threads import check_num_threads, intra_op_threads
 from nasforge.core.predictors.featurize import encode_archs, graph_archs, graph_list
 from nasforge.core.predictors.fit_predictor import FitResult, fit_predictor
-from nasforge.core.predictors.gnn_predictor import GNNPredictor
+from nasforge.core.predictors.gnn_predictor import GNNPredictor, GraphInputs, graph_inputs
 from nasforge.core.predictors.mlp_predictor import MLPPredictor
 from nasforge.core.predictors.ranking_loss import PredictorLoss
 
-__all__ = ["KINDS", "TARGET_TRANSFORMS", "ArchPredictor", "CostPredictor", "PredictorFileError"]
+__all__ = [
+    "KINDS",
+    "TARGET_TRANSFORMS",
+    "ArchPredictor",
+    "CostPredictor",
+    "PredictorFileError",
+    "predict_together",
+]
 
 #: Predictor models by kind: the MLP reads ``space.encode(arch)``, the GNN ``space.graph(arch)``.
 #: A registry by name, not ``_target_`` presets: a saved predictor file records its ``kind``, and
@@ -143,19 +150,10 @@ class ArchPredictor:
         self.target_mean, self.target_std = self.result.target_mean, self.result.target_std
         return self.result
 
-    @torch.no_grad()
     def predict(self, archs: Sequence[Arch]) -> np.ndarray:
         """Predicted values of ``archs`` (float64, on the targets' scale), ``predict_batch_size`` at a
         time in eval mode."""
-        model = self._fitted_model()
-        model.eval()
-        out = np.empty(len(archs), dtype=np.float64)
-        for start in range(0, len(archs), self.predict_batch_size):
-            chunk = archs[start : start + self.predict_batch_size]
-            with intra_op_threads(self.num_threads):
-                out[start : start + len(chunk)] = model(*self.featurize(chunk)).double().numpy()
-        out = out * self.target_std + self.target_mean
-        return np.exp(out) if self.target_transform == "log" else out
+        return predict_together([self], archs)[0]
 
     def featurize(self, archs: Sequence[Arch]) -> tuple[Tensor, ...]:
         """The model's inputs for ``archs``, built for the whole batch: ``(encodings,)`` for the MLP,
@@ -248,6 +246,23 @@ class ArchPredictor:
             raise RuntimeError(f"{type(self).__name__}: not fitted; call fit(archs, targets) or load(path)")
         return self.model
 
+    def _inputs(self, archs: Sequence[Arch]) -> Tensor | GraphInputs:
+        """The model's inputs for ``archs``, ready to score: what :func:`predict_together` shares."""
+        if self.kind == "mlp":
+            return torch.from_numpy(encode_archs(self.space, archs))
+        return graph_inputs(*graph_archs(self.space, archs))
+
+    def _standardised(self, inputs: Tensor | GraphInputs) -> np.ndarray:
+        """The fitted model's outputs on ``inputs`` (from :meth:`_inputs`), on the standardised scale."""
+        model = self._fitted_model()
+        out = model(inputs) if self.kind == "mlp" else model.score(inputs)
+        return out.double().numpy()
+
+    def _target_scale(self, standardised: np.ndarray) -> np.ndarray:
+        """Standardised predictions back on the targets' scale."""
+        out = standardised * self.target_std + self.target_mean
+        return np.exp(out) if self.target_transform == "log" else out
+
     def _features(self, archs: Sequence[Arch]) -> np.ndarray | list:
         if not archs:
             raise ValueError(f"{type(self).__name__}.fit: got no architectures")
@@ -283,3 +298,35 @@ class CostPredictor(ArchPredictor):
         self, space: SearchSpace, kind: str = "mlp", target_transform: str | None = "log", **kwargs: Any
     ) -> None:
         super().__init__(space, kind, target_transform, **kwargs)
+
+
+def predict_together(predictors: Sequence[ArchPredictor], archs: Sequence[Arch]) -> list[np.ndarray]:
+    """``[p.predict(archs) for p in predictors]``, featurising each chunk of ``archs`` once for all the
+    predictors that read the same inputs (the same space object and kind).
+
+    Featurising is most of the cost of scoring a small batch, so a quality and a cost predictor of one
+    space score a search's batch for little more than one. The chunks are the smallest
+    ``predict_batch_size`` of the predictors; the models run in eval mode without autograd.
+    """
+    for predictor in predictors:
+        _eval_mode(predictor._fitted_model())
+    size = min((p.predict_batch_size for p in predictors), default=1)
+    out = np.empty((len(predictors), len(archs)), dtype=np.float64)
+    with torch.inference_mode():
+        for start in range(0, len(archs), size):
+            chunk = archs[start : start + size]
+            shared: dict[tuple[int, str], Tensor | GraphInputs] = {}
+            for row, predictor in enumerate(predictors):
+                key = (id(predictor.space), predictor.kind)
+                with intra_op_threads(predictor.num_threads):
+                    if key not in shared:
+                        shared[key] = predictor._inputs(chunk)
+                    out[row, start : start + len(chunk)] = predictor._standardised(shared[key])
+    return [p._target_scale(row) for p, row in zip(predictors, out, strict=True)]
+
+
+def _eval_mode(model: nn.Module) -> None:
+    """Put ``model`` in eval mode, checking first: ``eval()`` walks every submodule, which costs as
+    much as a layer of scoring a small batch."""
+    if any(module.training for module in model.modules()):
+        model.eval()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nasforge.core.arch import Arch
-from nasforge.core.predictors.arch_predictor import ArchPredictor
+from nasforge.core.predictors.arch_predictor import ArchPredictor, predict_together
 from nasforge.core.search.objectives import cost_penalised_score
 
 __all__ = ["PredictedScore"]
@@ -20,7 +20,8 @@ class PredictedScore:
 
     It is a :class:`~nasforge.core.search.BatchEvaluator`: :meth:`evaluate_batch` runs each predictor
     once over a whole batch, which is what makes a predictor search fast (a predictor scores
-    thousands of architectures per second in batches, a few hundred one at a time).
+    thousands of architectures per second in batches, a few hundred one at a time); two
+    :class:`ArchPredictor`\\ s of one space featurise each batch once between them.
 
     Args:
         quality: predictor of a non-negative quality metric, higher is better (a prediction below 0
@@ -55,13 +56,21 @@ class PredictedScore:
     def evaluate_batch(self, archs: Sequence[Arch]) -> list[dict[str, float]]:
         """The metrics of each of ``archs``, from one pass of each predictor over the batch."""
         archs = list(archs)
+        quality, cost = (np.asarray(values, dtype=np.float64) for values in self._predict(archs))
         # a regression can overshoot below 0, where the multiplied penalty would turn into a reward;
         # fmax, like max(0.0, q), also turns NaN into 0
-        quality = np.fmax(0.0, np.asarray(self.quality.predict(archs), dtype=np.float64))
-        cost = np.asarray(self.cost.predict(archs), dtype=np.float64)
+        quality = np.fmax(0.0, quality)
         scores = np.asarray(cost_penalised_score(quality, cost, self.cost_budget, self.alpha))
         quality_key, cost_key = f"predicted_{self.quality_name}", f"predicted_{self.cost_name}"
         return [
             {"score": s, quality_key: q, cost_key: c}
             for s, q, c in zip(scores.tolist(), quality.tolist(), cost.tolist(), strict=True)
         ]
+
+    def _predict(self, archs: list[Arch]) -> tuple[np.ndarray, np.ndarray]:
+        """Predicted quality and cost of ``archs``; two :class:`ArchPredictor`\\ s of one space share
+        the featurisation (see :func:`~nasforge.core.predictors.predict_together`)."""
+        if isinstance(self.quality, ArchPredictor) and isinstance(self.cost, ArchPredictor):
+            quality, cost = predict_together((self.quality, self.cost), archs)
+            return quality, cost
+        return self.quality.predict(archs), self.cost.predict(archs)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from nasforge.core.arch import Arch, check_arch, genes_list, thaw
+from nasforge.core.arch import Arch, FrozenDict, check_arch, genes_list, thaw
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
 from nasforge.vision.csco import features
 from nasforge.vision.csco.macro import MACROS, Macro, StageSpec
@@ -49,6 +50,10 @@ class CSCOSpace:
     edges uniformly. The :attr:`name` is ``csco-<variant>`` for the default settings of a variant,
     else ``csco-<variant>-<digest of the settings>``.
 
+    A search proposes thousands of architectures a second, so each is checked once: :meth:`validate`
+    remembers the archs it passed and those :meth:`sample` and :meth:`mutate` built (valid by
+    construction), for as long as they are alive, and returns at once for them or any arch equal to one.
+
     Args:
         num_nodes: nodes per cell (default: ``13``, the paper's).
         max_edges: most edges per stage (default: ``2 * (num_nodes - 1)``, twice a chain's).
@@ -87,6 +92,15 @@ class CSCOSpace:
         is_default = self.config == {**defaults, "variant": variant, "stages": _rows(default.stages)}
         digest = hashlib.sha1(json.dumps(self.config, sort_keys=True).encode()).hexdigest()[:8]
         self.name = f"csco-{variant}" if is_default else f"csco-{variant}-{digest}"
+        self._valid: weakref.WeakSet[Arch] = weakref.WeakSet()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles without the memo of valid archs: weak references do not pickle."""
+        return {key: value for key, value in self.__dict__.items() if key != "_valid"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._valid = weakref.WeakSet()
 
     @property
     def config(self) -> dict[str, Any]:
@@ -122,7 +136,7 @@ class CSCOSpace:
         for _ in range(self.num_stages):
             count = int(rng.integers(self.max_edges + 1))
             chosen.append(rng.choice(len(self.pairs), size=count, replace=False))
-        return self._from_indices([set(int(k) for k in c) for c in chosen])
+        return self._from_indices([set(c.tolist()) for c in chosen])
 
     def mutate(self, arch: Arch, rng: np.random.Generator, num_mutations: int = 1) -> Arch:
         """Apply ``num_mutations`` (at least one) changes, each to a uniformly drawn stage: add an edge,
@@ -139,8 +153,15 @@ class CSCOSpace:
         return self._from_indices(stages)
 
     def validate(self, arch: Arch) -> None:
-        """Raise :class:`~nasforge.core.arch.InvalidArchError` listing every problem of ``arch``."""
+        """Raise :class:`~nasforge.core.arch.InvalidArchError` listing every problem of ``arch``.
+
+        Validity depends on nothing but the arch's canonical JSON, so an arch equal to one passed
+        before (or built by :meth:`sample` or :meth:`mutate`) passes without being checked again.
+        """
+        if isinstance(arch, Arch) and arch in self._valid:
+            return
         check_arch(self, arch, self._gene_problems(arch.genes))
+        self._valid.add(arch)
 
     def encode(self, arch: Arch) -> np.ndarray:
         """A vector of :attr:`encoding_size` floats: per stage, the upper-triangular adjacency mask
@@ -231,29 +252,36 @@ class CSCOSpace:
         return [thaw(s["edges"]) for s in arch.genes["stages"]]
 
     def _mutate_stage(self, indices: set[int], rng: np.random.Generator) -> None:
-        free = sorted(set(range(len(self.pairs))) - indices)
-        present = sorted(indices)
-        kinds = [
-            kind
-            for kind, possible in zip(
-                MUTATION_KINDS,
-                (len(present) < self.max_edges, bool(present), bool(present and free)),
-                strict=True,
-            )
-            if possible
-        ]
+        """One mutation of one stage's pair indices, in place. The draws: the kind, then the edge to
+        remove (remove, move), then the free pair to add (add, move; free before the removal)."""
+        size = len(indices)
+        possible = (size < self.max_edges, size > 0, 0 < size < len(self.pairs))
+        kinds = [kind for kind, ok in zip(MUTATION_KINDS, possible, strict=True) if ok]
         kind = kinds[int(rng.integers(len(kinds)))]
-        if kind in ("remove", "move"):
-            indices.remove(present[int(rng.integers(len(present)))])
-        if kind in ("add", "move"):
+        free = [k for k in range(len(self.pairs)) if k not in indices] if kind != "remove" else []
+        if kind != "add":
+            indices.remove(sorted(indices)[int(rng.integers(size))])
+        if kind != "remove":
             indices.add(free[int(rng.integers(len(free)))])
 
     def _indices(self, arch: Arch) -> list[set[int]]:
+        """Every stage's edges of a valid ``arch`` as indices into :attr:`pairs` (frozen edges are
+        ``(i, j)`` tuples, the keys of the index)."""
         self.validate(arch)
-        return [{self._position[(i, j)] for i, j in s["edges"]} for s in arch.genes["stages"]]
+        return [set(map(self._position.__getitem__, s["edges"])) for s in arch.genes["stages"]]
 
     def _from_indices(self, stages: Sequence[set[int]]) -> Arch:
-        return self.make([[self.pairs[k] for k in sorted(indices)] for indices in stages])
+        """The arch whose stages have edges ``pairs[k]`` for the indices ``k`` of each set, built frozen
+        and remembered as valid without a check. Sound because such edges are distinct forward pairs of
+        existing nodes, sorted here; :meth:`sample` and :meth:`mutate`, its only callers, also keep
+        every stage within ``max_edges``."""
+        pairs = self.pairs
+        genes = FrozenDict(
+            {"stages": tuple(FrozenDict({"edges": tuple([pairs[k] for k in sorted(s)])}) for s in stages)}
+        )
+        arch = Arch.from_frozen(self.name, self.version, genes)
+        self._valid.add(arch)
+        return arch
 
     def _gene_problems(self, genes: Any) -> Iterator[str]:
         stages, problems = genes_list(genes, "stages")
