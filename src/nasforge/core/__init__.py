@@ -1,8 +1,9 @@
 """Domain-free machinery: architectures, search history and strategies, evaluator contracts, costs.
 
 Sub-packages: ``search`` (strategies, the search loop, Pareto fronts, search plots), ``predictors``
-(neural predictors and their plot), ``training`` (optimisers, schedules, quantisation). The plot
-modules (``search.plots``, ``predictors.plots``) are imported on their own, so that importing
+(neural predictors and their plot), ``hardware`` (accelerator cost models that price any traced
+workload), ``training`` (optimisers, schedules, quantisation). The plot modules (``search.plots``,
+``predictors.plots``, ``hardware.plots``) are imported on their own, so that importing
 ``nasforge.core`` does not load matplotlib.
 """
 
