@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from toy_space import IntVectorSpace
 
-from nasforge.core.arch import Arch, FrozenDict, InvalidArchError, SearchSpace, thaw
+from nasforge.core.arch import Arch, FrozenDict, InvalidArchError, SearchSpace, freeze, thaw
 
 GENES = {"blocks": [{"op": "fc", "width": 64}, {"op": "dot", "inputs": [0, 1]}], "merge": True}
 
@@ -31,6 +31,67 @@ def test_hash_is_a_stable_regression_value_and_ignores_key_order():
     code = "from nasforge.core.arch import Arch; import json, sys; print(Arch.from_json(sys.argv[1]).hash)"
     out = subprocess.run([sys.executable, "-c", code, arch.to_json()], capture_output=True, text=True)
     assert out.stdout.strip() == arch.hash  # the same in a fresh process (another hash seed)
+
+
+# Hashes of these archs, pinned: history files, best_arch.json and caches hold them, so they never
+# change, whichever way an arch is built.
+PINNED_HASHES = [
+    ("nasrec_small", 2, GENES, "4153bd5c9cf7"),
+    ("s", 1, {"w": 1}, "e9048edd0e8a"),
+    ("s", 1, {"w": 1.0}, "e40b1369b607"),
+    ("s", 1, {"w": True}, "9a180f68ab70"),
+    ("s", 1, {"w": None}, "d35440799c05"),
+    ("s", 0, [1, 2, [3, [4, []]]], "92441c4159a9"),
+    ("s", 3, {}, "86554785e32e"),
+    ("s", 1, "text", "994c7e8770b7"),
+    ("s", 1, 12, "ec8308a549cd"),
+    ("s", 1, -0.0, "64d05b2df4c1"),
+    ("s", 1, {"x": 1e20, "y": 0.1, "z": -3.5e-7, "big": 2**70}, "b5c7e6088059"),
+    ("s", 1, {"unicode": "héllo ☃", "keys": {"b": 1, "a": 2, "é": 3}}, "98ff44fe1e93"),
+    (
+        "s",
+        1,
+        {"np": np.arange(3), "f32": np.float32(0.5), "i64": np.int64(7), "b": np.bool_(True)},
+        "70e882314ca1",
+    ),
+    ("ünï", 2, {"\n": '\t"\\', "a,b:c": ["x, y: z", '"quoted", yes']}, "ac5603474b64"),
+    (
+        "csco-cifar",
+        1,
+        {"stages": [{"edges": [[0, 1], [1, 12]]}, {"edges": []}, {"edges": [[2, 3]]}, {"edges": []}]},
+        "7b586d304dbf",
+    ),
+]
+
+
+@pytest.mark.parametrize(("space", "version", "genes", "expected"), PINNED_HASHES)
+def test_hashes_are_pinned_and_every_way_to_build_an_arch_agrees(space, version, genes, expected):
+    arch = Arch(space, version, genes)
+    assert arch.hash == expected
+    for same in (
+        Arch.from_frozen(space, version, arch.genes),  # frozen parts that keep their JSON text
+        Arch.from_frozen(space, version, freeze(genes)),  # fresh frozen parts
+        Arch.from_dict(json.loads(arch.to_json())),
+        pickle.loads(pickle.dumps(arch)),
+    ):
+        assert same == arch and same.hash == expected and hash(same) == hash(arch)
+    plain = thaw(arch.genes)
+    assert arch.genes_json() == json.dumps(plain, sort_keys=True)
+    assert Arch(space, version, plain).genes_json() == arch.genes_json()
+
+
+def test_from_frozen_checks_space_and_version():
+    with pytest.raises(InvalidArchError, match=r"2 problems:\n.*non-empty string.*\n.*non-negative integer"):
+        Arch.from_frozen("", -1, freeze({}))
+
+
+def test_freeze_names_the_path_of_a_bad_value_however_deep():
+    with pytest.raises(InvalidArchError, match=r"genes\.a\[1\]\.b\[1\] is inf; JSON holds only finite"):
+        freeze({"a": [0, {"b": (0, float("inf"))}]})
+    with pytest.raises(InvalidArchError, match=r"cfg\[0\]\.x has non-string keys \[1\]"):
+        freeze([{"x": {1: 2}}], where="cfg")
+    assert freeze({"a": [np.int64(1), {"b": ()}]}) == FrozenDict({"a": (1, FrozenDict({"b": ()}))})
+    assert hash(freeze({"a": [1, 2]})) == hash(freeze({"a": (1, 2)}))
 
 
 def test_arch_survives_pickling_for_worker_processes():

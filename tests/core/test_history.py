@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from nasforge.core.arch import Arch
-from nasforge.core.history import History
+from nasforge.core.arch import Arch, thaw
+from nasforge.core.history import Entry, History
 
 
 def arch(i: int) -> Arch:
@@ -34,6 +34,41 @@ def test_records_are_on_disk_and_read_back(tmp_path):
     assert entry.metrics["val/auc"] == pytest.approx(0.7)
     assert arch(3) in again and arch(3).hash in again and arch(9) not in again
     assert again.get("nope") is None
+
+
+# A line of the file, pinned: the layout of json.dumps(entry.to_dict(), sort_keys=True), byte for byte,
+# which every history.jsonl written so far has.
+PINNED_LINE = (
+    '{"arch": {"genes": {"unicode": "h\\u00e9llo, a: b", "x": [1.0, null, true]}, "space": "s", '
+    '"version": 1}, "extra": {}, "hash": "ce936ed1258c", "index": 0, "metrics": {"score": NaN}, '
+    '"time": 2.5}'
+)
+
+
+def test_lines_keep_their_layout():
+    entry = Entry(
+        0, Arch("s", 1, {"unicode": "héllo, a: b", "x": [1.0, None, True]}), {"score": math.nan}, 2.5
+    )
+    assert entry.to_json() == PINNED_LINE
+
+
+def test_records_and_reads_back_any_genes_and_extra_exactly(tmp_path):
+    genes = [
+        {"k": 'a "quoted", b: c \\', "é": ["☃", {}, [], -0.0, 1e-7, 2**64]},
+        [{"z": None, "a": [True, False]}, "x:y,z"],
+        "just text",
+        {"stages": [{"edges": [[0, 1], [1, 2]]}, {"edges": []}]},
+    ]
+    history = History(tmp_path / "h.jsonl", sync=False)
+    for i, g in enumerate(genes):
+        history.record(Arch("s", 1, g), {"score": i / 3}, note=f"{i}, {{:}}", nested={"b": [1, (2, 3)]})
+    lines = history.path.read_text().splitlines()
+    assert lines == [json.dumps(e.to_dict(), sort_keys=True) for e in history]
+    again = History(history.path)
+    assert [(e.index, e.arch, e.hash, e.metrics, e.time, e.extra) for e in again] == [
+        (e.index, e.arch, e.hash, e.metrics, e.time, json.loads(json.dumps(e.extra))) for e in history
+    ]
+    assert [thaw(e.arch.genes) for e in again] == [json.loads(json.dumps(g)) for g in genes]
 
 
 def test_records_without_fsync_are_read_back_too(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from search_helpers import Killed, killed_at, trace
 from toy_space import IntVectorSpace, matches
 
-from nasforge.core.arch import Arch
+from nasforge.core.arch import Arch, InvalidArchError
 from nasforge.core.history import Entry, History
 from nasforge.core.search import (
     NoFeasibleArchError,
@@ -138,6 +138,22 @@ def test_duplicates_fall_back_to_unseen_samples_until_the_space_is_exhausted(tmp
     assert sum(e.extra["duplicates"] for e in history) > 0
     with pytest.raises(NoFeasibleArchError, match="already evaluated"):
         run_search(space, strategy, score, history, 9, "score", progress=False, max_tries=100)
+
+
+class _Invalid(RandomSearch):
+    """Proposes an arch the space does not accept."""
+
+    def propose(self, context, rng):
+        return Arch(context.space.name, 1, {"values": [0, 9]})
+
+
+def test_an_invalid_proposal_is_refused_with_the_space_s_problems(tmp_path):
+    with pytest.raises(InvalidArchError, match=r"Invalid architecture \(arch \w+\), 2 problems") as err:
+        search(tmp_path / "h.jsonl", _Invalid(), evaluate=killed_at(0, evaluate))
+    assert err.value.problems == [
+        "genes.values has 2 entries, expected 12",
+        "genes.values[1] = 9, expected an integer in [0, 4)",
+    ]
 
 
 def test_evaluate_must_return_the_metric(tmp_path):

@@ -1,4 +1,7 @@
+import copy
+import hashlib
 import itertools
+import pickle
 import re
 
 import numpy as np
@@ -7,7 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nasforge.core import Arch, InvalidArchError, SearchSpace, count_flops, count_params
+from nasforge.core import Arch, History, InvalidArchError, SearchSpace, count_flops, count_params
+from nasforge.core.search import MetropolisHastingsEvolution, RandomSearch, RegularizedEvolution, run_search
 from nasforge.vision.csco import (
     MACROS,
     CSCOCell,
@@ -105,6 +109,132 @@ def test_mutate_keeps_validity_and_changes_the_arch(space):
         arch = child
     full = space.make([space.pairs[: space.max_edges]] * space.num_stages)  # at the bound: no "add"
     assert all(len(s["edges"]) <= space.max_edges for s in space.mutate(full, rng).genes["stages"])
+
+
+def _digest(archs: list[Arch]) -> str:
+    return hashlib.sha1(" ".join(a.hash for a in archs).encode()).hexdigest()[:16]
+
+
+def _sample_then_mutate(space: CSCOSpace, rng: np.random.Generator) -> tuple[list[Arch], list[Arch]]:
+    """20 samples, then 30 mutations in a chain from the last, 1 to 4 mutations each."""
+    samples = [space.sample(rng) for _ in range(20)]
+    chain = [samples[-1]]
+    for k in range(30):
+        chain.append(space.mutate(chain[-1], rng, 1 + k % 4))
+    return samples, chain[1:]
+
+
+# What sample and mutate make for these seeds (digests of the hashes in order) and the generator's
+# next draw, pinned: the same seed must give the same architectures from the same draws in every version.
+PINNED_SEQUENCES = [
+    ({}, 0, "acedc4cfb5ad83c2", "941fe42d4f3fbd4a", 452814726),
+    ({}, 7, "4dbcff4b92c39d42", "c304d6c0598159a4", 960800352),
+    ({"variant": "imagenet"}, 0, "e029d7ac9fe0e63b", "8e7df1da13a00b90", 817925952),
+    ({"variant": "imagenet"}, 7, "fccc1c3876f9c04b", "7dce3d13e89d07b0", 1032947780),
+    ({"num_nodes": 9, "max_edges": 10}, 0, "a45b2a0a8661faec", "8810cef7860c36ca", 88227186),
+    ({"num_nodes": 9, "max_edges": 10}, 7, "604cffc428ee2bf5", "9d43f90450cb57cf", 454110019),
+    ({"num_nodes": 3, "max_edges": 3}, 0, "b7b086e85a239912", "897598f18d0f4930", 536841731),  # full stages
+    ({"num_nodes": 3, "max_edges": 3}, 7, "10c6521369fff351", "21878274840b62a9", 711619575),
+]
+
+
+@pytest.mark.parametrize(("config", "seed", "samples", "mutants", "next_draw"), PINNED_SEQUENCES)
+def test_sample_and_mutate_sequences_are_pinned(config, seed, samples, mutants, next_draw):
+    rng = np.random.default_rng(seed)
+    sampled, mutated = _sample_then_mutate(CSCOSpace(**config), rng)
+    assert (_digest(sampled), _digest(mutated), int(rng.integers(1 << 30))) == (samples, mutants, next_draw)
+
+
+def _edge_score(arch: Arch) -> dict[str, float]:
+    return {"score": float(sum(len(s["edges"]) * (i + 1) for i, s in enumerate(arch.genes["stages"])) % 17)}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected", "duplicates"),
+    [
+        (
+            MetropolisHastingsEvolution(initial_samples=20, proposals_per_round=8, seed=3),
+            "0632d6e07deaed5a",
+            3,
+        ),
+        (
+            RegularizedEvolution(
+                population_size=30, sample_size=5, children_per_generation=4, initial_mutations=3, seed=2
+            ),
+            "f0c479223ef3d38f",
+            0,
+        ),
+    ],
+    ids=["mh_es", "evolution"],
+)
+def test_searches_make_their_pinned_architectures(tmp_path, strategy, expected, duplicates):
+    history = run_search(
+        CSCOSpace(),
+        strategy,
+        _edge_score,
+        History(tmp_path / "h.jsonl", sync=False),
+        200,
+        "score",
+        progress=False,
+    )
+    assert _digest(list(history.entries)) == expected
+    assert sum(e.extra["duplicates"] for e in history) == duplicates
+
+
+@pytest.mark.parametrize("config", [{}, {"num_nodes": 3, "max_edges": 3}, {"num_nodes": 5, "max_edges": 1}])
+def test_what_sample_and_mutate_build_passes_a_full_check(config):
+    """They skip the check of what they build; a space that has never seen those archs checks them."""
+    space, checker = CSCOSpace(**config), CSCOSpace(**config)
+    for seed in range(10):
+        for arch in itertools.chain(*_sample_then_mutate(space, np.random.default_rng(seed))):
+            checker.validate(arch)
+            assert all(len(s["edges"]) <= space.max_edges for s in arch.genes["stages"])
+
+
+def test_validate_checks_each_architecture_once(space, monkeypatch):
+    rng = np.random.default_rng(9)
+    built = space.mutate(space.sample(rng), rng)
+    bad = Arch(space.name, space.version, {"stages": [{"edges": [[1, 0]]}] * space.num_stages})
+    for _ in range(2):  # refused every time, not remembered
+        with pytest.raises(InvalidArchError, match=r"4 problems.*\n.*does not run forward"):
+            space.validate(bad)
+    loaded = Arch.from_json(space.sample(np.random.default_rng(10)).to_json())
+    checked = []
+    monkeypatch.setattr(space, "_gene_problems", lambda genes: iter(checked.append(genes) or ()))
+    space.validate(built)
+    space.validate(Arch.from_json(built.to_json()))  # equal to one built: the same genes
+    assert checked == []
+    space.validate(loaded)
+    space.validate(loaded)
+    assert len(checked) == 1
+
+
+def test_the_space_copies_and_pickles_without_its_memory_of_valid_archs(space):
+    arch = space.sample(np.random.default_rng(11))
+    for clone in (pickle.loads(pickle.dumps(space)), copy.deepcopy(space)):
+        assert clone.name == space.name and clone.config == space.config
+        clone.validate(arch)
+        assert clone.mutate(arch, np.random.default_rng(0)) == space.mutate(arch, np.random.default_rng(0))
+
+
+OUTSIDE_GENES = {"stages": [{"edges": [[0, 13]]}]}
+
+
+class _ProposesOutside(RandomSearch):
+    """Proposes an arch made outside the space, as a custom strategy may."""
+
+    def propose(self, context, rng):
+        return Arch(context.space.name, context.space.version, OUTSIDE_GENES)
+
+
+def test_a_search_refuses_an_invalid_proposal_as_validate_does(space, tmp_path):
+    with pytest.raises(InvalidArchError) as expected:
+        space.validate(Arch(space.name, space.version, OUTSIDE_GENES))
+    path = tmp_path / "h.jsonl"
+    with pytest.raises(InvalidArchError) as refused:
+        run_search(space, _ProposesOutside(), _edge_score, History(path), 3, "score", progress=False)
+    assert str(refused.value) == str(expected.value)
+    assert "names node 13; nodes are 0..12" in str(refused.value) and not path.exists()
 
 
 def test_encode_is_the_flattened_upper_triangular_mask(space):

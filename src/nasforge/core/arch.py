@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -26,7 +27,6 @@ __all__ = [
     "InvalidArchError",
     "SearchSpace",
     "check_arch",
-    "dumps",
     "freeze",
     "genes_list",
     "thaw",
@@ -59,15 +59,17 @@ class InvalidArchError(ValueError):
 class FrozenDict(Mapping[str, Any]):
     """A read-only, hashable ``dict`` with string keys (the frozen form of a JSON object).
 
-    Its hash is computed on first use: genes are compared through :attr:`Arch.hash`, so most frozen
-    objects are never hashed themselves.
+    Its hash is computed on first use (genes are compared through :attr:`Arch.hash`, so most frozen
+    objects are never hashed themselves), and so is its canonical JSON, which it keeps: genes that
+    share a frozen part with other genes (a mutation's child with its parent) encode only what is new.
     """
 
-    __slots__ = ("_data", "_hash")
+    __slots__ = ("_data", "_hash", "_json")
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self._data = dict(data)
         self._hash: int | None = None
+        self._json: str | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -177,13 +179,8 @@ def _unwrap(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def dumps(value: Any, **options: Any) -> str:
-    """``json.dumps(thaw(value), **options)`` without the copy: JSON text of data holding frozen genes."""
-    return json.dumps(value, default=_unwrap, **options)
-
-
-# frozen data is built bottom-up from immutable parts, so it cannot hold a cycle: skip the encoder's
-# check for one, a third of the encoding time
+# Frozen data is built bottom-up from immutable parts, so it cannot hold a cycle: the encoder skips
+# the check for one, a third of its time.
 _CANONICAL = json.JSONEncoder(
     sort_keys=True,
     separators=(",", ":"),
@@ -192,6 +189,40 @@ _CANONICAL = json.JSONEncoder(
     check_circular=False,
     default=_unwrap,
 )
+
+
+#: the canonical text of the scalars that name and number genes, made without the encoder's setup
+_SCALAR_JSON: dict[type, Callable[[Any], str]] = {str: encode_basestring_ascii, int: int.__repr__}
+
+
+#: a JSON string literal (escapes included), captured, to split JSON text on
+_JSON_STRING = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*")')
+
+
+def _spaced(text: str) -> str:
+    """Canonical JSON text in ``json.dumps``'s default layout: the two differ only in a space after
+    each ``,`` and ``:`` outside string literals."""
+    parts = _JSON_STRING.split(text)
+    parts[::2] = [part.replace(",", ", ").replace(":", ": ") for part in parts[::2]]
+    return "".join(parts)
+
+
+def _canonical_json(value: Any) -> str:
+    """The text ``_CANONICAL.encode(value)`` gives for frozen data, from the texts that the
+    :class:`FrozenDict` s in it keep (made here when missing): keys sorted, then joined as the encoder
+    joins them. Other values, and lists that hold more than frozen dicts, go to the encoder whole."""
+    kind = type(value)
+    if kind is FrozenDict:
+        if value._json is None:
+            data = value._data
+            items = (f"{encode_basestring_ascii(key)}:{_canonical_json(data[key])}" for key in sorted(data))
+            value._json = "{" + ",".join(items) + "}"
+        return value._json
+    if kind in _SCALAR_JSON:
+        return _SCALAR_JSON[kind](value)
+    if kind is tuple and value and all(type(item) is FrozenDict for item in value):
+        return "[" + ",".join(map(_canonical_json, value)) + "]"
+    return _CANONICAL.encode(value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,6 +242,7 @@ class Arch:
     version: int
     genes: Any
     _key: str = field(init=False, repr=False)
+    _digest: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         _check_header(self.space, self.version)
@@ -227,21 +259,28 @@ class Arch:
         """
         _check_header(space, version)
         arch = object.__new__(cls)
-        for name, value in (("space", space), ("version", version), ("genes", genes)):
-            object.__setattr__(arch, name, value)
+        object.__setattr__(arch, "space", space)
+        object.__setattr__(arch, "version", version)
+        object.__setattr__(arch, "genes", genes)
         arch._set_key()
         return arch
 
     def _set_key(self) -> None:
-        """Store the canonical JSON of space, version and genes: equality, ``hash()`` and
-        :attr:`hash` all read it."""
-        key = _CANONICAL.encode({"space": self.space, "version": self.version, "genes": self.genes})
+        """Store the canonical JSON of space, version and genes (equality and ``hash()`` read it) and
+        its digest (:attr:`hash`, which a search reads several times per arch)."""
+        key = _canonical_json(FrozenDict({"space": self.space, "version": self.version, "genes": self.genes}))
         object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_digest", hashlib.sha1(key.encode("ascii")).hexdigest()[:12])
 
-    @cached_property
+    @property
     def hash(self) -> str:
         """First 12 hex digits of the SHA-1 of the canonical JSON of space, version and genes."""
-        return hashlib.sha1(self._key.encode("ascii")).hexdigest()[:12]
+        return self._digest
+
+    def genes_json(self) -> str:
+        """The genes as ``json.dumps(thaw(genes), sort_keys=True)`` writes them (as a history line holds
+        them), made from the canonical JSON kept with the genes instead of encoded again."""
+        return _spaced(_canonical_json(self.genes))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Arch) and self._key == other._key

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nasforge.core.arch import Arch, InvalidArchError, dumps, thaw
+from nasforge.core.arch import Arch, InvalidArchError, thaw
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["MODES", "Entry", "History", "check_mode", "metric_values"]
@@ -26,6 +26,9 @@ log = RankedLogger(__name__)
 #: optimisation directions accepted wherever a metric is ranked
 MODES = ("min", "max")
 
+#: how every line starts: sorted keys put "arch" first, and "genes" first within it
+_LINE_START = '{"arch": {"genes": '
+_LINE_ENCODER = json.JSONEncoder(sort_keys=True)  # json.dumps(..., sort_keys=True), made once
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 _FILE_MODE = 0o666  # what open() gives a new file, before the umask
 
@@ -72,8 +75,10 @@ class Entry:
         return self._data(thaw(self.arch.genes))
 
     def to_json(self) -> str:
-        """The entry's line in the file: :meth:`to_dict` as JSON, written from the frozen genes."""
-        return dumps(self._data(self.arch.genes), sort_keys=True)
+        """The entry's line in the file, :meth:`to_dict` as JSON with sorted keys; the genes are taken
+        as the arch keeps them (:meth:`Arch.genes_json`), not encoded again."""
+        line = _LINE_ENCODER.encode(self._data(None))
+        return _LINE_START + self.arch.genes_json() + line[len(_LINE_START) + len("null") :]
 
     def _data(self, genes: Any) -> dict[str, Any]:
         arch = {"space": self.arch.space, "version": self.arch.version, "genes": genes}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import filterfalse
 from typing import Any
 
 import numpy as np
@@ -136,7 +138,7 @@ class CSCOSpace:
         for _ in range(self.num_stages):
             count = int(rng.integers(self.max_edges + 1))
             chosen.append(rng.choice(len(self.pairs), size=count, replace=False))
-        return self._from_indices([set(c.tolist()) for c in chosen])
+        return self._from_stages([self._stage(c.tolist()) for c in chosen])
 
     def mutate(self, arch: Arch, rng: np.random.Generator, num_mutations: int = 1) -> Arch:
         """Apply ``num_mutations`` (at least one) changes, each to a uniformly drawn stage: add an edge,
@@ -144,13 +146,21 @@ class CSCOSpace:
 
         The result is valid and always differs from ``arch``.
         """
-        original = self._indices(arch)
-        stages = [set(s) for s in original]
+        self.validate(arch)
+        stages = list(arch.genes["stages"])  # untouched stages are shared with the parent, JSON and all
+        original: dict[int, list[int]] = {}  # pair indices of the stages touched, before and after
+        edited: dict[int, list[int]] = {}
         done = 0
-        while done < max(1, num_mutations) or stages == original:
-            self._mutate_stage(stages[int(rng.integers(self.num_stages))], rng)
+        while done < max(1, num_mutations) or edited == original:
+            stage = int(rng.integers(self.num_stages))
+            if stage not in edited:
+                original[stage] = self._stage_indices(stages[stage])
+                edited[stage] = list(original[stage])
+            self._mutate_stage(edited[stage], rng)
             done += 1
-        return self._from_indices(stages)
+        for stage, indices in edited.items():
+            stages[stage] = self._stage(indices)
+        return self._from_stages(stages)
 
     def validate(self, arch: Arch) -> None:
         """Raise :class:`~nasforge.core.arch.InvalidArchError` listing every problem of ``arch``.
@@ -166,9 +176,10 @@ class CSCOSpace:
     def encode(self, arch: Arch) -> np.ndarray:
         """A vector of :attr:`encoding_size` floats: per stage, the upper-triangular adjacency mask
         flattened row by row (entry ``(i, j)`` is 1 when edge ``[i, j]`` exists)."""
+        self.validate(arch)
         code = np.zeros((self.num_stages, len(self.pairs)), dtype=np.float32)
-        for stage, indices in enumerate(self._indices(arch)):
-            code[stage, sorted(indices)] = 1.0
+        for stage, genes in enumerate(arch.genes["stages"]):
+            code[stage, self._stage_indices(genes)] = 1.0
         return code.reshape(-1)
 
     def encode_batch(self, archs: Sequence[Arch]) -> np.ndarray:
@@ -251,35 +262,35 @@ class CSCOSpace:
             )
         return [thaw(s["edges"]) for s in arch.genes["stages"]]
 
-    def _mutate_stage(self, indices: set[int], rng: np.random.Generator) -> None:
-        """One mutation of one stage's pair indices, in place. The draws: the kind, then the edge to
-        remove (remove, move), then the free pair to add (add, move; free before the removal)."""
+    def _mutate_stage(self, indices: list[int], rng: np.random.Generator) -> None:
+        """One mutation of one stage's pair indices (ascending), in place. The draws: the kind, then the
+        edge to remove (remove, move), then the free pair to add (add, move; free before the removal)."""
         size = len(indices)
         possible = (size < self.max_edges, size > 0, 0 < size < len(self.pairs))
         kinds = [kind for kind, ok in zip(MUTATION_KINDS, possible, strict=True) if ok]
         kind = kinds[int(rng.integers(len(kinds)))]
-        free = [k for k in range(len(self.pairs)) if k not in indices] if kind != "remove" else []
+        taken = set(indices)
+        free = [] if kind == "remove" else list(filterfalse(taken.__contains__, range(len(self.pairs))))
         if kind != "add":
-            indices.remove(sorted(indices)[int(rng.integers(size))])
+            del indices[int(rng.integers(size))]
         if kind != "remove":
-            indices.add(free[int(rng.integers(len(free)))])
+            bisect.insort(indices, free[int(rng.integers(len(free)))])
 
-    def _indices(self, arch: Arch) -> list[set[int]]:
-        """Every stage's edges of a valid ``arch`` as indices into :attr:`pairs` (frozen edges are
-        ``(i, j)`` tuples, the keys of the index)."""
-        self.validate(arch)
-        return [set(map(self._position.__getitem__, s["edges"])) for s in arch.genes["stages"]]
+    def _stage_indices(self, stage: FrozenDict) -> list[int]:
+        """A valid stage's edges as indices into :attr:`pairs`, ascending like the edges (frozen edges
+        are ``(i, j)`` tuples, the keys of the index)."""
+        return list(map(self._position.__getitem__, stage["edges"]))
 
-    def _from_indices(self, stages: Sequence[set[int]]) -> Arch:
-        """The arch whose stages have edges ``pairs[k]`` for the indices ``k`` of each set, built frozen
-        and remembered as valid without a check. Sound because such edges are distinct forward pairs of
-        existing nodes, sorted here; :meth:`sample` and :meth:`mutate`, its only callers, also keep
-        every stage within ``max_edges``."""
-        pairs = self.pairs
-        genes = FrozenDict(
-            {"stages": tuple(FrozenDict({"edges": tuple([pairs[k] for k in sorted(s)])}) for s in stages)}
-        )
-        arch = Arch.from_frozen(self.name, self.version, genes)
+    def _stage(self, indices: Iterable[int]) -> FrozenDict:
+        """A stage's frozen genes: edges ``pairs[k]`` for the distinct indices ``k``, sorted."""
+        return FrozenDict({"edges": tuple([self.pairs[k] for k in sorted(indices)])})
+
+    def _from_stages(self, stages: Sequence[FrozenDict]) -> Arch:
+        """The arch of these frozen stages, remembered as valid without a check. Sound for its only
+        callers, :meth:`sample` and :meth:`mutate`: each stage is either a valid arch's or made by
+        :meth:`_stage`, whose edges are distinct forward pairs of existing nodes in sorted order, and
+        both keep every stage within ``max_edges``."""
+        arch = Arch.from_frozen(self.name, self.version, FrozenDict({"stages": tuple(stages)}))
         self._valid.add(arch)
         return arch
 
