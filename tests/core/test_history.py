@@ -95,6 +95,25 @@ def test_an_arch_is_recorded_once(tmp_path):
         history.record(arch(1), {"val/auc": 0.0})
 
 
+def test_a_batch_is_written_at_once_in_order_and_equals_single_records(tmp_path, monkeypatch):
+    single = filled(tmp_path / "single.jsonl", 3)
+    batched = History(tmp_path / "batched.jsonl")
+    writes = []
+    monkeypatch.setattr(
+        batched, "_append", lambda text, real=batched._append: writes.append(text) or real(text)
+    )
+    evaluations = [
+        (arch(i), {"val/auc": 0.5 + 0.1 * i, "flops": 100 - i}, {"seconds": 1.5}) for i in range(3)
+    ]
+    entries = batched.record_many(evaluations)
+    assert len(writes) == 1 and [e.index for e in entries] == [0, 1, 2]
+    reread = History(tmp_path / "batched.jsonl")
+    assert [(e.hash, e.metrics, e.extra) for e in reread] == [(e.hash, e.metrics, e.extra) for e in single]
+    with pytest.raises(ValueError, match="already in this batch"):
+        batched.record_many([(arch(7), {}, {}), (arch(7), {}, {})])
+    assert len(History(tmp_path / "batched.jsonl")) == 3  # nothing of a refused batch is written
+
+
 def test_best_and_top_k_respect_mode_and_skip_nan(tmp_path):
     history = filled(tmp_path / "h.jsonl")
     history.record(arch(10), {"val/auc": float("nan"), "flops": 1})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nasforge.core.arch import Arch
+from nasforge.core.history import Entry
 from nasforge.core.search.search_strategy import SearchContext, SearchStrategy
 
 __all__ = ["RegularizedEvolution"]
@@ -50,16 +52,30 @@ class RegularizedEvolution(SearchStrategy):
                 f"RegularizedEvolution: sample_size={self.sample_size} exceeds population_size="
                 f"{self.population_size}; choose sample_size <= population_size"
             )
+        # the scores of the last population seen: not a field, so out of eq, repr and the fingerprint
+        object.__setattr__(self, "_population_cache", None)
 
     def propose(self, context: SearchContext, rng: np.random.Generator) -> Arch:
         step = context.step
         if step < self.population_size:
             return context.space.sample(rng)
-        start = self.generation_start(step)
-        population = context.entries[max(0, start - self.population_size) : start]
+        population, scores = self._population(context, self.generation_start(step))
         picks = rng.choice(len(population), size=min(self.sample_size, len(population)), replace=False)
-        parent = max((population[i] for i in picks), key=context.score)
+        # the first best of the tournament, in the order drawn (argmax keeps the first of ties)
+        parent = population[int(picks[int(np.argmax(scores[picks]))])]
         return context.space.mutate(parent.arch, rng, self.num_mutations(step, context.budget))
+
+    def _population(self, context: SearchContext, start: int) -> tuple[Sequence[Entry], np.ndarray]:
+        """The population of the generation starting at ``start`` and its scores, computed once for
+        all the children of a generation (they share the context's entries)."""
+        key = (start, context.metric, context.mode)
+        cached = self._population_cache
+        if cached is None or cached[0] is not context.entries or cached[1] != key:
+            population = context.entries[max(0, start - self.population_size) : start]
+            scores = np.array([context.score(entry) for entry in population])
+            cached = (context.entries, key, population, scores)
+            object.__setattr__(self, "_population_cache", cached)
+        return cached[2], cached[3]
 
     def generation_start(self, step: int) -> int:
         """First step of the generation that ``step`` belongs to (``step`` >= ``population_size``)."""

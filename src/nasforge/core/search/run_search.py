@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from nasforge.core.arch import Arch, SearchSpace
@@ -174,7 +174,7 @@ def _evaluate_batch(evaluate: BatchEvaluator, proposals: list[_Proposal], record
             f"run_search: {type(evaluate).__name__}.evaluate_batch returned {len(results)} results for "
             f"{len(proposals)} architectures; it must return one per architecture, in order"
         )
-    return [record(proposal, metrics, seconds) for proposal, metrics in zip(proposals, results, strict=True)]
+    return record.many(proposals, results, seconds)
 
 
 def _check_resumable(history: History, space: SearchSpace, fingerprint: str) -> None:
@@ -255,22 +255,30 @@ class _Proposer:
 
 
 class _Recorder:
-    """Writes one evaluated proposal to the history, with the search's bookkeeping."""
+    """Writes evaluated proposals to the history, with the search's bookkeeping."""
 
     def __init__(self, history: History, metric: str, fingerprint: str) -> None:
         self.history, self.metric, self.fingerprint = history, metric, fingerprint
 
     def __call__(self, proposal: _Proposal, metrics: Mapping[str, Any], seconds: float) -> Entry:
-        if self.metric not in metrics:
-            raise ValueError(
-                f"run_search: evaluate returned no {self.metric!r} for arch {proposal.arch.hash}; "
-                f"it returned {sorted(metrics)}. Set `metric` to one of those."
-            )
-        return self.history.record(
-            proposal.arch,
-            metrics,
-            search=self.fingerprint,
-            seconds=seconds,
-            rejected=proposal.rejected,
-            duplicates=proposal.duplicates,
-        )
+        return self.many([proposal], [metrics], seconds)[0]
+
+    def many(
+        self, proposals: Sequence[_Proposal], results: Sequence[Mapping[str, Any]], seconds: float
+    ) -> list[Entry]:
+        """Record a batch with one write; ``seconds`` is each evaluation's share of the time."""
+        evaluations = []
+        for proposal, metrics in zip(proposals, results, strict=True):
+            if self.metric not in metrics:
+                raise ValueError(
+                    f"run_search: evaluate returned no {self.metric!r} for arch {proposal.arch.hash}; "
+                    f"it returned {sorted(metrics)}. Set `metric` to one of those."
+                )
+            extra = {
+                "search": self.fingerprint,
+                "seconds": seconds,
+                "rejected": proposal.rejected,
+                "duplicates": proposal.duplicates,
+            }
+            evaluations.append((proposal.arch, metrics, extra))
+        return self.history.record_many(evaluations)
