@@ -5,6 +5,8 @@ import re
 import numpy as np
 import pytest
 import torch
+from torch_geometric.nn import global_add_pool, global_max_pool, global_mean_pool
+from torch_geometric.utils import to_torch_csr_tensor
 from toy_space import IntVectorSpace
 
 from nasforge.core.arch import Arch
@@ -13,14 +15,18 @@ from nasforge.core.predictors import (
     ArchPredictor,
     CostPredictor,
     GNNPredictor,
+    GraphBatch,
     MLPPredictor,
     PredictedScore,
     PredictorFileError,
     PredictorLoss,
     batch_graphs,
     fit_predictor,
+    graph_inputs,
+    graph_list,
     kendall_tau,
     pairwise_ranking_loss,
+    predict_together,
 )
 from nasforge.core.search import BatchEvaluator
 from nasforge.vision.csco import CSCOSpace
@@ -351,3 +357,143 @@ def test_predicted_score_clips_negative_and_nan_quality_and_predicts_each_batch_
     assert [m["score"] for m in metrics] == [0.0, 0.0, pytest.approx(0.15), 0.8]
     assert [m["predicted_acc"] for m in metrics] == [0.0, 0.0, 0.3, 0.8]
     assert [m["predicted_flops"] for m in metrics] == [1.0, 2.0, 4.0, 1.0]
+
+
+# --- scoring: the reference layers' numbers, one featurisation per batch --------------------------------
+
+
+def _reference_forward(
+    model: GNNPredictor, x: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor, num_graphs=None
+) -> torch.Tensor:
+    """The scores as torch_geometric's modules compute them: GINConv message passing over the CSR
+    adjacency, a global pooling and the head module."""
+    size = (x.shape[0], x.shape[0])
+    with torch.sparse.check_sparse_tensor_invariants(enable=False):
+        incoming = to_torch_csr_tensor(edge_index.flip(0), size=size)
+        outgoing = to_torch_csr_tensor(edge_index, size=size)
+    h = model.embed(x).relu()
+    for forward_conv, backward_conv in zip(model.forward_convs, model.backward_convs, strict=True):
+        h = h + model.dropout((forward_conv(h, incoming) + backward_conv(h, outgoing)).relu())
+    pool = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}[model.pool]
+    return model.head(pool(h, batch, num_graphs)).squeeze(-1)
+
+
+class _ReferenceGNN(GNNPredictor):
+    forward = _reference_forward
+
+
+def _odd_batch() -> GraphBatch:
+    """Graphs with a repeated edge, edges out of order and a graph without edges."""
+    rng = np.random.default_rng(0)
+    edges = [[[0, 1], [2, 3], [1, 2], [0, 1], [3, 0], [1, 3]], [], [[1, 0], [0, 2], [2, 1]]]
+    return batch_graphs(
+        [
+            ArchGraph(rng.random((n, 4)), np.array(e, dtype=np.int64).reshape(-1, 2).T)
+            for n, e in zip((4, 2, 3), edges, strict=True)
+        ]
+    )
+
+
+@pytest.mark.parametrize("pool", ["mean", "sum", "max"])
+def test_gnn_scores_and_trains_as_the_reference_layers(labelled, pool):
+    space, archs, y = labelled
+    for batch in (_odd_batch(), space.graph_batch(archs[:16])):
+        torch.manual_seed(0)
+        model = GNNPredictor(batch.x.shape[1], hidden_channels=8, dropout=0.2, pool=pool).eval()
+        reference = _ReferenceGNN(batch.x.shape[1], hidden_channels=8, dropout=0.2, pool=pool).eval()
+        reference.load_state_dict(model.state_dict())
+        with torch.no_grad():
+            expected = reference(*batch)
+            torch.testing.assert_close(model(*batch), expected, rtol=1e-6, atol=1e-9)
+            torch.testing.assert_close(model.score(graph_inputs(*batch)), expected, rtol=1e-6, atol=1e-9)
+    graphs = graph_list(space, archs[:120])
+    results = []
+    for kind in (GNNPredictor, _ReferenceGNN):
+        torch.manual_seed(0)
+        results.append(
+            fit_predictor(kind(graphs[0].num_features, dropout=0.2, pool=pool), graphs, y[:120], epochs=3)
+        )
+    assert results[0].train_losses == pytest.approx(results[1].train_losses, rel=1e-6)
+    assert results[0].val_losses == pytest.approx(results[1].val_losses, rel=1e-6)
+
+
+def test_gnn_names_edges_outside_the_graph_and_refuses_a_gin_epsilon():
+    batch = batch_graphs([_graph(3)])
+    with pytest.raises(ValueError, match=r"GNNPredictor: edge_index names nodes outside 0\.\.2"):
+        GNNPredictor(2)(batch.x, batch.edge_index + 1, batch.batch)
+    state = GNNPredictor(2).state_dict()
+    state["backward_convs.1.eps"] = torch.tensor([0.5])
+    with pytest.raises(RuntimeError, match="GNNPredictor: the state dict sets a GIN epsilon"):
+        GNNPredictor(2).load_state_dict(state)
+
+
+def _counting(monkeypatch, space, method: str) -> list[int]:
+    """Count the calls of ``space.<method>`` (the batched featurisation) in a one-item list."""
+    calls, original = [0], getattr(space, method)
+
+    def counted(archs):
+        calls[0] += 1
+        return original(archs)
+
+    monkeypatch.setattr(space, method, counted)
+    return calls
+
+
+def test_predictors_of_one_space_featurise_each_chunk_once(labelled, fitted, monkeypatch):
+    space, archs, y = labelled
+    cost = CostPredictor(space, "gnn", epochs=3)
+    cost.fit(archs[:100], 1e6 * np.exp(0.1 * y[:100]))
+    quality, batch = fitted["gnn"], archs[200:216]
+    alone = [quality.predict(batch), cost.predict(batch)]
+    graphs, encodings = (
+        _counting(monkeypatch, space, "graph_batch"),
+        _counting(monkeypatch, space, "encode_batch"),
+    )
+    score = PredictedScore(quality, cost, cost_budget=1e6, alpha=-0.5)
+    metrics = score.evaluate_batch(batch)
+    assert graphs == [1]
+    np.testing.assert_array_equal([m["predicted_acc"] for m in metrics], alone[0])
+    np.testing.assert_array_equal([m["predicted_flops"] for m in metrics], alone[1])
+    cost.predict_batch_size = 7  # chunks of the smallest batch size, each featurised once
+    together = predict_together([quality, cost, fitted["mlp"]], batch)
+    assert graphs == [1 + 3] and encodings == [3]
+    for got, expected in zip(together, [*alone, fitted["mlp"].predict(batch)], strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_predict_scores_in_eval_mode(labelled):
+    space, archs, y = labelled
+    predictor = ArchPredictor(space, "gnn", dropout=0.5, epochs=2)
+    predictor.fit(archs[:100], y[:100])
+    expected = predictor.predict(archs[200:])
+    predictor.model.train()
+    np.testing.assert_array_equal(predictor.predict(archs[200:]), expected)
+    assert not predictor.model.training
+
+
+def test_gnn_predictions_and_losses_are_pinned():
+    """Fixed seeds and archs: the numbers the predictors gave before their scoring path was made
+    faster; a change in featurisation, layers or training shows here."""
+    space = CSCOSpace()
+    rng = np.random.default_rng(0)
+    archs = [space.sample(rng) for _ in range(80)]
+    edges = np.array([sum(len(s["edges"]) for s in a.genes["stages"]) for a in archs], dtype=float)
+    quality = ArchPredictor(space, "gnn", epochs=3, seed=1)
+    quality.fit(archs[:64], edges[:64] / edges.max())
+    cost = CostPredictor(space, "gnn", epochs=3, seed=2)
+    cost.fit(archs[:64], 1e6 * (1 + edges[:64]))
+    assert quality.result.train_losses == pytest.approx([2.671066284, 2.343742847, 2.102550745], rel=1e-6)
+    assert cost.result.train_losses == pytest.approx([2.53811264, 2.281236172, 2.113031387], rel=1e-6)
+    metrics = PredictedScore(quality, cost, cost_budget=3.8e7, alpha=-0.07).evaluate_batch(archs[64:])
+    assert [m["predicted_acc"] for m in metrics] == pytest.approx(
+        [0.6743991877, 0.6867714267, 0.6555352491, 0.6653155485, 0.671229993, 0.6586187976, 0.6874551228,
+         0.6720566699, 0.6758983845, 0.661967011, 0.6494020992, 0.67169053, 0.6803098057, 0.667196212,
+         0.6700486033, 0.6797807894],
+        rel=1e-6,
+    )  # fmt: skip
+    assert [m["predicted_flops"] for m in metrics] == pytest.approx(
+        [37615677.43, 38328094.39, 37968347.92, 38311292.88, 37750414.34, 38326644.29, 38095904.66,
+         37641092.85, 37239414.3, 37429673.07, 38466235.5, 38117295.28, 38332388.1, 38068080.41,
+         38211866.75, 38038709.52],
+        rel=1e-6,
+    )  # fmt: skip

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nasforge.core import Arch, InvalidArchError
+from nasforge.core.arch import thaw
 from nasforge.core.predictors import ArchGraph, batch_graphs
 from nasforge.vision.csco import NODE_OPS, CSCOSpace
 
@@ -46,6 +47,18 @@ def test_graph_batch_and_encode_batch_match_the_per_arch_methods():
     assert _edge_set(batch.edge_index) == _edge_set(reference.edge_index)
     assert batch.edge_index.shape == reference.edge_index.shape
     np.testing.assert_array_equal(space.encode_batch(archs), np.stack([space.encode(a) for a in archs]))
+
+
+def test_graph_batch_reads_archs_the_space_did_not_build():
+    space = CSCOSpace()
+    rng = np.random.default_rng(1)
+    archs = [space.sample(rng) for _ in range(12)]
+    fresh = CSCOSpace()  # remembers no arch: each is validated in full
+    copies = [Arch(a.space, a.version, thaw(a.genes)) for a in archs]
+    expected, batch = space.graph_batch(archs), fresh.graph_batch(copies)
+    assert all(x.equal(y) for x, y in zip(batch[:3], expected[:3], strict=True))
+    np.testing.assert_array_equal(fresh.encode_batch(copies), space.encode_batch(archs))
+    assert fresh.graph_batch([]).edge_index.shape == (2, 0)
 
 
 @pytest.mark.parametrize(

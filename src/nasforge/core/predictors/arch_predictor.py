@@ -253,10 +253,10 @@ class ArchPredictor:
         return graph_inputs(*graph_archs(self.space, archs))
 
     def _standardised(self, inputs: Tensor | GraphInputs) -> np.ndarray:
-        """The fitted model's outputs on ``inputs`` (from :meth:`_inputs`), on the standardised scale."""
+        """The fitted model's float32 outputs on ``inputs`` (from :meth:`_inputs`), on the standardised
+        scale."""
         model = self._fitted_model()
-        out = model(inputs) if self.kind == "mlp" else model.score(inputs)
-        return out.double().numpy()
+        return (model(inputs) if self.kind == "mlp" else model.score(inputs)).numpy()
 
     def _target_scale(self, standardised: np.ndarray) -> np.ndarray:
         """Standardised predictions back on the targets' scale."""
@@ -304,9 +304,9 @@ def predict_together(predictors: Sequence[ArchPredictor], archs: Sequence[Arch])
     """``[p.predict(archs) for p in predictors]``, featurising each chunk of ``archs`` once for all the
     predictors that read the same inputs (the same space object and kind).
 
-    Featurising is most of the cost of scoring a small batch, so a quality and a cost predictor of one
-    space score a search's batch for little more than one. The chunks are the smallest
-    ``predict_batch_size`` of the predictors; the models run in eval mode without autograd.
+    Featurising a small batch costs about as much as a model's pass over it, so a quality and a cost
+    predictor of one space score a search's batch for much less than twice one. The chunks are the
+    smallest ``predict_batch_size`` of the predictors; the models run in eval mode without autograd.
     """
     for predictor in predictors:
         _eval_mode(predictor._fitted_model())
@@ -326,7 +326,8 @@ def predict_together(predictors: Sequence[ArchPredictor], archs: Sequence[Arch])
 
 
 def _eval_mode(model: nn.Module) -> None:
-    """Put ``model`` in eval mode, checking first: ``eval()`` walks every submodule, which costs as
-    much as a layer of scoring a small batch."""
-    if any(module.training for module in model.modules()):
+    """Put ``model`` in eval mode if it is training (``train()`` and ``eval()`` set the flags of the
+    model and its submodules alike): ``eval()`` walks every submodule, as slow as a layer's work on
+    a small batch."""
+    if model.training:
         model.eval()

@@ -2,22 +2,21 @@
 batches at once.
 
 A predictor-based search scores thousands of architectures per second, so these functions read the
-genes of a batch with a few C-level passes (:func:`edge_table`) instead of validating and walking each
-architecture; they give exactly what :meth:`CSCOSpace.encode` and a per-architecture walk would.
+genes of a batch with a few C-level passes (:func:`edge_table`) instead of walking each architecture;
+they give exactly what :meth:`CSCOSpace.encode` and a per-architecture walk would.
 """
 
 from __future__ import annotations
 
 import functools
-import operator
-from collections.abc import Container, Mapping, Sequence
-from itertools import chain, repeat
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from nasforge.core.arch import Arch, FrozenDict
+from nasforge.core.arch import Arch
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
 from nasforge.vision.csco.wiring import NODE_OPS, node_op
 
@@ -78,19 +77,18 @@ def edge_table(space: CSCOSpace, archs: Sequence[Arch]) -> tuple[np.ndarray, np.
     """Every edge of ``archs`` as int64 columns ``(cell, i, j)`` with ``cell = arch index *
     num_stages + stage``, in arch, stage and edge order.
 
-    The genes are read for the whole batch with a few C-level passes that accept exactly the
-    well-formed genes, far cheaper than ``space.validate`` per arch; when they decline, every arch is
-    validated (raising for the first invalid one, naming every problem) and read one by one.
+    Every arch is validated first, raising for the first invalid one and naming every problem; the
+    space remembers the archs it built or passed, so a search's archs cost a lookup each. The valid
+    genes are then read for the whole batch with a few C-level passes.
     """
-    table = _quick_edge_table(space, archs)
-    if table is None:
-        rows = []
-        for index, arch in enumerate(archs):
-            space.validate(arch)
-            for stage, genes in enumerate(arch.genes["stages"]):
-                rows += [(index * space.num_stages + stage, i, j) for i, j in genes["edges"]]
-        table = np.array(rows, dtype=np.int64).reshape(-1, 3).T
-    return table[0], table[1], table[2]
+    for arch in archs:
+        space.validate(arch)
+    edge_lists = [stage["edges"] for arch in archs for stage in arch.genes["stages"]]
+    nodes, position = _pairs(space.num_nodes)
+    pairs = list(chain.from_iterable(edge_lists))
+    k = np.fromiter(map(position.__getitem__, pairs), np.int64, len(pairs))
+    cell = np.repeat(np.arange(len(edge_lists)), list(map(len, edge_lists)))
+    return cell, nodes[0][k], nodes[1][k]
 
 
 def _graph_edges(space: CSCOSpace, archs: Sequence[Arch]) -> np.ndarray:
@@ -98,58 +96,26 @@ def _graph_edges(space: CSCOSpace, archs: Sequence[Arch]) -> np.ndarray:
     offset by ``b * num_stages * (num_nodes + 2)``); see :func:`arch_graph`."""
     n, width = space.num_nodes, space.num_nodes + 2
     cell, i, j = edge_table(space, archs)
-    has_pred = np.zeros((len(archs) * space.num_stages, n), dtype=bool)
-    has_pred[cell, j] = True
-    has_succ = np.zeros_like(has_pred)
-    has_succ[cell, i] = True
-    source_cell, source = np.nonzero(~has_pred)
-    leaf_cell, leaf = np.nonzero(~has_succ)
+    first_node = np.arange(len(archs) * space.num_stages) * width  # of each cell (arch and stage)
+    no_pred = np.ones((len(first_node), n), dtype=bool)
+    no_pred[cell, j] = False
+    no_succ = np.ones_like(no_pred)
+    no_succ[cell, i] = False
+    source_cell, source = np.nonzero(no_pred)
+    leaf_cell, leaf = np.nonzero(no_succ)
+    cell_at, source_at, leaf_at = first_node[cell], first_node[source_cell], first_node[leaf_cell]
     # the input of each stage but an arch's first is fed by the output of the stage before
-    chained = np.arange(len(archs) * space.num_stages) * width
-    chained = chained[np.arange(len(chained)) % space.num_stages != 0]
-    origin = [cell * width + i, source_cell * width + n, leaf_cell * width + leaf, chained - 1]
-    target = [cell * width + j, source_cell * width + source, leaf_cell * width + n + 1, chained + n]
-    return np.stack([np.concatenate(origin), np.concatenate(target)])
+    chained = first_node.reshape(len(archs), space.num_stages)[:, 1:].ravel()
+    origin = np.concatenate([cell_at + i, source_at + n, leaf_at + leaf, chained - 1])
+    target = np.concatenate([cell_at + j, source_at + source, leaf_at + (n + 1), chained + n])
+    return np.stack([origin, target])
 
 
-def _quick_edge_table(space: CSCOSpace, archs: Sequence[Arch]) -> np.ndarray | None:
-    """``[3, E]`` rows ``(cell, i, j)`` of :func:`edge_table`, or ``None`` unless every arch is plainly
-    well-formed (the right space and version, and genes exactly as ``space.validate`` wants)."""
-    if not archs or any((a.space, a.version) != (space.name, space.version) for a in archs):
-        return None
-    genes = [a.genes for a in archs]
-    if not _all_of(genes, FrozenDict, {1}) or not _keys(genes, "stages"):
-        return None
-    stage_lists = [g["stages"] for g in genes]
-    if not _all_of(stage_lists, tuple, {space.num_stages}):
-        return None
-    stages = list(chain.from_iterable(stage_lists))
-    if not _all_of(stages, FrozenDict, {1}) or not _keys(stages, "edges"):
-        return None
-    edge_lists = [s["edges"] for s in stages]
-    if not _all_of(edge_lists, tuple, range(space.max_edges + 1)):
-        return None
-    pairs = list(chain.from_iterable(edge_lists))
-    values = list(chain.from_iterable(pairs)) if _all_of(pairs, tuple, {2}) else None
-    if values is None or not set(map(type, values)) <= {int}:
-        return None
-    try:
-        i, j = np.array(values, dtype=np.int64).reshape(-1, 2).T
-    except OverflowError:
-        return None
-    cell = np.repeat(np.arange(len(stages)), list(map(len, edge_lists)))
-    n = space.num_nodes
-    in_range = (i >= 0).all() and (i < j).all() and (j < n).all()
-    in_order = in_range and (np.diff((cell * n + i) * n + j) > 0).all()  # sorted, no repeats
-    return np.stack([cell, i, j]) if in_order else None
-
-
-def _all_of(items: Sequence[Any], kind: type, lengths: Container[int]) -> bool:
-    """Whether every item is exactly of type ``kind`` with a length in ``lengths`` (true when there are
-    none); C-level passes, for the batched gene check."""
-    return set(map(type, items)) <= {kind} and all(map(lengths.__contains__, set(map(len, items))))
-
-
-def _keys(mappings: Sequence[Mapping[str, Any]], key: str) -> bool:
-    """Whether every mapping holds ``key`` (a C-level pass, for the batched gene check)."""
-    return all(map(operator.contains, mappings, repeat(key)))
+@functools.lru_cache(maxsize=16)
+def _pairs(num_nodes: int) -> tuple[np.ndarray, dict[tuple[int, int], int]]:
+    """The forward pairs ``(i, j)`` of ``num_nodes`` nodes in the order of ``CSCOSpace.pairs``, as an
+    int64 array ``[2, P]``, and each pair's position."""
+    pairs = [(i, j) for i in range(num_nodes) for j in range(i + 1, num_nodes)]
+    nodes = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+    nodes.setflags(write=False)
+    return nodes, {pair: k for k, pair in enumerate(pairs)}
