@@ -17,7 +17,7 @@ from nasforge.pipeline.results import (
     WeightsResult,
 )
 from nasforge.pipeline.runner import build_stages, run
-from nasforge.pipeline.training import FINAL_WEIGHTS, fit_model, floats, train_in_folder
+from nasforge.pipeline.training import FINAL_WEIGHTS, fit_model, floats, load_weights, train_in_folder
 from nasforge.pipeline.wiring import PipelineWiringError, Stage, check_wiring
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "data_source_info",
     "fit_model",
     "floats",
+    "load_weights",
     "run",
     "train_in_folder",
     "write_json",

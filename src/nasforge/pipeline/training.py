@@ -11,12 +11,13 @@ import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from nasforge.checkpoints import CheckpointError
 from nasforge.pipeline.context import RunContext
 from nasforge.pipeline.json_io import write_json
 from nasforge.utils.instantiators import build_trainer
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["FINAL_WEIGHTS", "fit_model", "floats", "train_in_folder"]
+__all__ = ["FINAL_WEIGHTS", "fit_model", "floats", "load_weights", "train_in_folder"]
 
 log = RankedLogger(__name__)
 
@@ -40,6 +41,21 @@ def fit_model(
     trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     best_path = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     return trainer, floats(trainer.callback_metrics), best_path
+
+
+def load_weights(net: torch.nn.Module, path: str, stage: str, context: RunContext) -> None:
+    """Load the ``state_dict`` that stage ``stage`` saved at ``path`` into ``net``, or say which file
+    to delete to train that stage again."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        net.load_state_dict(state)
+    except FileNotFoundError as error:
+        raise CheckpointError(f"Weights of stage '{stage}' not found: {path}") from error
+    except Exception as error:
+        raise CheckpointError(
+            f"{path} does not hold weights for {type(net).__name__} ({type(error).__name__}: {error}); "
+            f"delete {context.output_dir / 'stages' / (stage + '.json')} to train stage '{stage}' again"
+        ) from error
 
 
 def train_in_folder(

@@ -14,8 +14,7 @@ from nasforge.core.arch import Arch
 from nasforge.core.history import History
 from nasforge.core.search import SearchStrategy, run_search
 from nasforge.core.search.pareto import pareto_front
-from nasforge.pipeline import Candidate, RunContext, SearchResult, WeightsResult, write_json
-from nasforge.stages.train import load_weights
+from nasforge.pipeline import Candidate, RunContext, SearchResult, WeightsResult, load_weights, write_json
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["SearchStage", "evaluation_device"]

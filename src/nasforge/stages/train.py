@@ -5,31 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import hydra
 import torch
 from omegaconf import OmegaConf
 
-from nasforge.checkpoints import CheckpointError
-from nasforge.pipeline import RunContext, TrainResult, WeightsResult, fit_model, floats
+from nasforge.pipeline import RunContext, TrainResult, WeightsResult, fit_model, floats, load_weights
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["TrainStage", "load_weights"]
+__all__ = ["TrainStage"]
 
 log = RankedLogger(__name__)
-
-
-def load_weights(net: torch.nn.Module, path: str, stage: str, context: RunContext) -> None:
-    """Load the ``state_dict`` that stage ``stage`` saved at ``path`` into ``net``, or say which file
-    to delete to train that stage again."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        net.load_state_dict(state)
-    except FileNotFoundError as error:
-        raise CheckpointError(f"Weights of stage '{stage}' not found: {path}") from error
-    except Exception as error:
-        raise CheckpointError(
-            f"{path} does not hold weights for {type(net).__name__} ({type(error).__name__}: {error}); "
-            f"delete {context.output_dir / 'stages' / (stage + '.json')} to train stage '{stage}' again"
-        ) from error
 
 
 class TrainStage:
@@ -75,7 +60,7 @@ class TrainStage:
 
     def run(self, context: RunContext) -> TrainResult:
         run_cfg = context.run_config(context.cfg.model)
-        model = context.build_model(run_cfg.model)
+        model = hydra.utils.instantiate(run_cfg.model)
         if self.init_from:
             weights = context.result(self.init_from, WeightsResult).weights
             load_weights(model.net, weights, self.init_from, context)

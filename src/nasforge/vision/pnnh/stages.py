@@ -6,8 +6,7 @@ from typing import Any
 
 import torch
 
-from nasforge.pipeline import ReportResult, RunContext, WeightsResult
-from nasforge.stages.train import load_weights
+from nasforge.pipeline import ReportResult, RunContext, WeightsResult, load_weights
 from nasforge.utils.pylogger import RankedLogger
 from nasforge.vision.pnnh.analyze import write_survival
 from nasforge.vision.pnnh.survival import survival_profile
