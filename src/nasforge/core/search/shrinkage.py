@@ -1,0 +1,367 @@
+"""Search-space shrinkage: LISSNAS, and operation pruning as its baseline.
+
+LISSNAS (`Gopal, Sridhar, Zhang, Chen, IJCAI 2023 <https://www.ijcai.org/proceedings/2023/0416>`_)
+shrinks a large space into a small, diverse one by locality: structurally similar architectures
+perform similarly, so the neighbourhoods of the best architectures found so far are where to look.
+Each round samples the current space, evaluates the samples, takes the best architectures as seeds
+and makes the next space the union of the seeds' neighbourhoods (:class:`ShrunkSpace`); it stops when
+the mean sampled accuracy stops improving. Operation pruning drops, round by round, the operator most
+over-represented among the worst samples (:class:`PrunedSpace`).
+
+Both record every evaluation in a :class:`~nasforge.core.history.History` of the parent space: an
+architecture is evaluated once (a query), a killed run resumes without evaluating anything again, and
+each round's samples depend only on the seed, the round and the history, so the resumed run is the
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from nasforge.core.arch import Arch, SearchSpace
+from nasforge.core.history import Entry, History, check_mode
+from nasforge.core.search.batch_evaluator import BatchEvaluator
+from nasforge.core.search.subspace import PrunedSpace, ShrunkSpace, SubSpace
+from nasforge.core.tabular.categorical_space import CategoricalSpace
+
+__all__ = [
+    "ShrinkOutcome",
+    "ShrinkRound",
+    "diversity",
+    "lissnas_shrink",
+    "prune_operations",
+    "space_size",
+]
+
+Evaluate = Callable[[Arch], Mapping[str, float]] | BatchEvaluator
+#: third word of the round generators' seed, apart from the search strategies' (seed, step) streams
+_SHRINK_STREAM = 0x4C53
+#: largest parent a size is counted in exactly, by listing every architecture
+_EXACT_LIMIT = 2_000_000
+
+
+@dataclass(frozen=True)
+class ShrinkRound:
+    """What one round sampled and what it left.
+
+    Args:
+        round: the round, from 0 (round 0 samples the parent space).
+        space: name of the space sampled in this round.
+        size: its number of architectures (exact or estimated, see :func:`space_size`), ``None`` when
+            the parent cannot count them.
+        shrink_index: ``size`` over the parent's size.
+        samples: architectures sampled (all evaluated, some in earlier rounds).
+        queries: evaluations so far, this round's included.
+        mean: mean metric of the round's samples.
+        best: best metric of the round's samples.
+        diversity: mean pairwise distance of the space's top architectures evaluated so far.
+        top_share: share of the reference architectures (e.g. a table's top 1%) inside the space.
+    """
+
+    round: int
+    space: str
+    size: float | None
+    shrink_index: float | None
+    samples: int
+    queries: int
+    mean: float
+    best: float
+    diversity: float
+    top_share: float | None
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ShrinkOutcome:
+    """The space a shrinkage method chose, every round's record, and the space of each round."""
+
+    space: SubSpace
+    rounds: tuple[ShrinkRound, ...]
+    spaces: tuple[SearchSpace, ...]
+
+
+def space_size(space: SearchSpace) -> float | None:
+    """Architectures in ``space``: exact for a :class:`CategoricalSpace`, a :class:`PrunedSpace` and a
+    :class:`ShrunkSpace` of a categorical parent of at most two million architectures (counted by
+    listing them); ``None`` when the space cannot count them."""
+    if isinstance(space, CategoricalSpace):
+        return float(space.size)
+    if isinstance(space, PrunedSpace):
+        return float(space.size)
+    if isinstance(space, ShrunkSpace) and isinstance(space.parent, CategoricalSpace):
+        parent = space.parent
+        if parent.size > _EXACT_LIMIT:
+            return None
+        grid = np.array(list(itertools.product(*(range(len(c)) for c in parent.positions))), dtype=np.int8)
+        seeds = parent.indices(space.seeds).astype(np.int8)
+        nearest = np.full(len(grid), len(parent.positions), dtype=np.int64)
+        for seed in seeds:
+            np.minimum(nearest, (grid != seed).sum(axis=1), out=nearest)
+        return float((nearest <= space.radius).sum())
+    return None
+
+
+def diversity(space: SearchSpace, archs: Sequence[Arch]) -> float:
+    """Mean pairwise ``space.distance`` of ``archs`` (0 for fewer than two)."""
+    distance = getattr(space, "distance", None)
+    if len(archs) < 2 or distance is None:
+        return 0.0
+    pairs = list(itertools.combinations(archs, 2))
+    return float(np.mean([distance(a, b) for a, b in pairs]))
+
+
+def lissnas_shrink(
+    space: SearchSpace,
+    evaluate: Evaluate,
+    history: History,
+    metric: str,
+    mode: str = "max",
+    *,
+    samples_per_round: int = 20,
+    num_seeds: int = 3,
+    radius: int = 2,
+    max_rounds: int = 5,
+    min_improvement: float = 0.0,
+    top_for_diversity: int = 10,
+    reference: Sequence[Arch] = (),
+    seed: int = 0,
+) -> ShrinkOutcome:
+    """Shrink ``space`` by locality (LISSNAS).
+
+    Round 0 samples ``samples_per_round`` architectures of ``space``; every later round builds a
+    :class:`ShrunkSpace` around the ``num_seeds`` best architectures evaluated so far (of every round:
+    an elitist choice of this project) at ``radius`` and samples it. The loop stops after a round whose
+    mean sampled metric does not beat the best earlier round's by more than ``min_improvement``, or
+    after ``max_rounds`` shrunk spaces. The chosen space is the shrunk space whose samples had the best
+    mean.
+
+    Args:
+        space: the parent space; it needs ``distance(a, b)``.
+        evaluate: ``arch -> metrics`` or a :class:`BatchEvaluator` (a table, a predictor, a supernet
+            scorer, proxy training), called only for architectures not yet in ``history``.
+        history: evaluations of the parent's architectures, read and appended.
+        metric: the metric to rank by; ``mode``: ``"max"`` or ``"min"``.
+        samples_per_round: architectures sampled per round (fewer when a space has fewer unseen).
+        num_seeds: seeds of each shrunk space.
+        radius: neighbourhood radius, in the parent's distance.
+        max_rounds: most shrunk spaces built.
+        min_improvement: how much the mean must improve to go on.
+        top_for_diversity: the top architectures whose spread is reported as diversity.
+        reference: architectures of the parent (e.g. a table's top 1%) whose share inside each space is
+            reported.
+        seed: seed of the rounds' samples.
+    """
+    check_mode(mode)
+    _check_positive(samples_per_round=samples_per_round, num_seeds=num_seeds, max_rounds=max_rounds)
+    scorer = _Scorer(space, evaluate, history, metric, mode)
+    parent_size = space_size(space)
+    rounds: list[ShrinkRound] = []
+    spaces: list[SearchSpace] = []
+    current: SearchSpace = space
+    for round_index in range(max_rounds + 1):
+        samples = _draw_round(current, history, samples_per_round, seed, round_index)
+        values = scorer.score(samples, round_index)
+        spaces.append(current)
+        rounds.append(
+            _round_record(round_index, current, values, scorer, parent_size, reference, top_for_diversity)
+        )
+        improved = round_index == 0 or _better(
+            rounds[-1].mean, max(_signed(r.mean, mode) for r in rounds[:-1]), mode, min_improvement
+        )
+        if round_index > 0 and not improved:
+            break
+        if round_index == max_rounds:
+            break
+        seeds = [e.arch for e in scorer.ranked(round_index)[:num_seeds]]
+        current = ShrunkSpace(space, seeds, radius)
+    shrunk = range(1, len(rounds))
+    chosen = max(shrunk, key=lambda i: (_signed(rounds[i].mean, mode), -i))
+    return ShrinkOutcome(spaces[chosen], tuple(rounds), tuple(spaces))  # type: ignore[arg-type]
+
+
+def prune_operations(
+    space: CategoricalSpace,
+    evaluate: Evaluate,
+    history: History,
+    metric: str,
+    mode: str = "max",
+    *,
+    samples_per_round: int = 20,
+    rounds: int = 3,
+    worst_fraction: float = 0.25,
+    top_for_diversity: int = 10,
+    reference: Sequence[Arch] = (),
+    seed: int = 0,
+) -> ShrinkOutcome:
+    """Operation pruning: each round samples the current space and removes the choice most
+    over-represented among the worst ``worst_fraction`` of the samples evaluated in it (its share
+    there over its share among all of them), unless that would leave a position with no choice.
+
+    ``rounds`` rounds of ``samples_per_round`` samples spend the evaluations of a LISSNAS run of the
+    same sizes; the chosen space is the one left after the last round (other arguments as in
+    :func:`lissnas_shrink`).
+    """
+    check_mode(mode)
+    _check_positive(samples_per_round=samples_per_round, rounds=rounds)
+    if not 0 < worst_fraction < 1:
+        raise ValueError(f"prune_operations: worst_fraction must lie in (0, 1), got {worst_fraction!r}")
+    scorer = _Scorer(space, evaluate, history, metric, mode)
+    parent_size = space_size(space)
+    records: list[ShrinkRound] = []
+    spaces: list[SearchSpace] = []
+    current: SearchSpace = space
+    removed: list[str] = []
+    for round_index in range(rounds):
+        samples = _draw_round(current, history, samples_per_round, seed, round_index)
+        values = scorer.score(samples, round_index)
+        spaces.append(current)
+        records.append(
+            _round_record(round_index, current, values, scorer, parent_size, reference, top_for_diversity)
+        )
+        inside = [e for e in scorer.ranked(round_index) if _inside(current, e.arch)]
+        choice = _worst_choice(space, inside, removed, worst_fraction)
+        if choice is None:
+            break
+        removed.append(choice)
+        current = PrunedSpace(space, removed)
+    final = current if isinstance(current, PrunedSpace) else PrunedSpace(space, [])
+    return ShrinkOutcome(final, tuple(records), tuple(spaces))
+
+
+# -- shared machinery ---------------------------------------------------------------------------------
+class _Scorer:
+    """Evaluations through the history: an architecture of the parent is evaluated once."""
+
+    def __init__(
+        self, space: SearchSpace, evaluate: Evaluate, history: History, metric: str, mode: str
+    ) -> None:
+        self.space, self.evaluate, self.history, self.metric, self.mode = (
+            space,
+            evaluate,
+            history,
+            metric,
+            mode,
+        )
+
+    def score(self, archs: Sequence[Arch], round_index: int) -> list[float]:
+        """The metric of each of ``archs`` (parent archs), evaluating those not yet in the history
+        (recorded with the round that asked for them)."""
+        new = [a for a in archs if a not in self.history]
+        if new:
+            if isinstance(self.evaluate, BatchEvaluator):
+                results = self.evaluate.evaluate_batch(new)
+            else:
+                results = [self.evaluate(a) for a in new]
+            for arch, metrics in zip(new, results, strict=True):
+                if self.metric not in metrics:
+                    raise ValueError(
+                        f"shrinkage: the evaluator returned no {self.metric!r} for arch {arch.hash}; it "
+                        f"returned {sorted(metrics)}"
+                    )
+            self.history.record_many(
+                [(a, m, {"round": round_index}) for a, m in zip(new, results, strict=True)]
+            )
+        return [self.history.get(a).metrics[self.metric] for a in archs]  # type: ignore[union-attr]
+
+    def ranked(self, through_round: int) -> list[Entry]:
+        """Entries of rounds up to ``through_round`` (and any recorded without a round), best first:
+        a resumed run ranks what the uninterrupted one had at that point, not what came later."""
+        ranked = self.history.top_k(self.metric, len(self.history), self.mode)
+        return [e for e in ranked if e.extra.get("round", -1) <= through_round]
+
+
+def _draw_round(space: SearchSpace, history: History, count: int, seed: int, round_index: int) -> list[Arch]:
+    """``count`` distinct architectures of ``space`` not evaluated before this round (fewer if the
+    space has run out), as archs of the parent, drawn from the generator of ``(seed, round)``.
+
+    Entries this round recorded before a kill do not count as seen, so the resumed round draws the
+    same samples and finds them evaluated."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, round_index, _SHRINK_STREAM]))
+    earlier = {e.arch for e in history if e.extra.get("round", -1) < round_index}
+    chosen: dict[Arch, None] = {}
+    for _ in range(count * 50):
+        if len(chosen) == count:
+            break
+        arch = space.sample(rng)
+        parent_arch = space.to_parent(arch) if isinstance(space, SubSpace) else arch
+        if parent_arch not in earlier:
+            chosen[parent_arch] = None
+    return list(chosen)
+
+
+def _round_record(
+    round_index: int,
+    space: SearchSpace,
+    values: Sequence[float],
+    scorer: _Scorer,
+    parent_size: float | None,
+    reference: Sequence[Arch],
+    top_for_diversity: int,
+) -> ShrinkRound:
+    if not values:
+        raise RuntimeError(
+            f"shrinkage: round {round_index} found no unevaluated architecture in {space.name}"
+        )
+    size = space_size(space)
+    ranked = scorer.ranked(round_index)
+    top = [e.arch for e in ranked if _inside(space, e.arch)][:top_for_diversity]
+    finite = [v for v in values if math.isfinite(v)]
+    best = (max if scorer.mode == "max" else min)(finite) if finite else math.nan
+    return ShrinkRound(
+        round=round_index,
+        space=space.name,
+        size=size,
+        shrink_index=None if size is None or not parent_size else size / parent_size,
+        samples=len(values),
+        queries=sum(e.extra.get("round", -1) <= round_index for e in scorer.history),
+        mean=float(np.mean(finite)) if finite else math.nan,
+        best=float(best),
+        diversity=diversity(scorer.space, top),
+        top_share=(sum(_inside(space, a) for a in reference) / len(reference)) if reference else None,
+    )
+
+
+def _inside(space: SearchSpace, arch: Arch) -> bool:
+    return space.contains(arch) if isinstance(space, SubSpace) else True
+
+
+def _signed(value: float, mode: str) -> float:
+    return value if mode == "max" else -value
+
+
+def _better(value: float, best_before: float, mode: str, margin: float) -> bool:
+    return math.isfinite(value) and _signed(value, mode) > best_before + margin
+
+
+def _worst_choice(
+    space: CategoricalSpace, ranked: Sequence[Entry], removed: Sequence[str], worst_fraction: float
+) -> str | None:
+    """The choice most over-represented in the worst ``worst_fraction`` of ``ranked`` (best first)
+    that can still be removed; ``None`` when none can."""
+    if len(ranked) < 2:
+        return None
+    worst = ranked[-max(1, round(len(ranked) * worst_fraction)) :]
+    overall = Counter(c for e in ranked for c in space.choices(e.arch))
+    among_worst = Counter(c for e in worst for c in space.choices(e.arch))
+    ratios = {c: among_worst[c] / len(worst) / (overall[c] / len(ranked)) for c in overall}
+    for choice in sorted(ratios, key=lambda c: (-ratios[c], c)):
+        try:
+            PrunedSpace(space, [*removed, choice])
+        except ValueError:
+            continue
+        return choice
+    return None
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"shrinkage: {name} must be a positive integer, got {value!r}")
