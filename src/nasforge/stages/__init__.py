@@ -5,6 +5,7 @@ from nasforge.stages.predictor import PredictorStage
 from nasforge.stages.predictor_search import PredictorSearchStage
 from nasforge.stages.retrain import RetrainStage
 from nasforge.stages.search import SearchStage
+from nasforge.stages.tabular import TabularComparisonStage
 from nasforge.stages.train import TrainStage
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "PredictorStage",
     "RetrainStage",
     "SearchStage",
+    "TabularComparisonStage",
     "TrainStage",
 ]

@@ -196,29 +196,32 @@ def prune_operations(
     *,
     samples_per_round: int = 20,
     rounds: int = 3,
+    min_size: float = 1,
+    removals_per_round: int = 2,
     worst_fraction: float = 0.25,
     top_for_diversity: int = 10,
     reference: Sequence[Arch] = (),
     seed: int = 0,
 ) -> ShrinkOutcome:
-    """Operation pruning: each round samples the current space and removes the choice most
-    over-represented among the worst ``worst_fraction`` of the samples evaluated in it (its share
-    there over its share among all of them), unless that would leave a position with no choice.
+    """Operation pruning: each round samples the current space, then removes up to
+    ``removals_per_round`` (position, choice) pairs, the most over-represented among the worst
+    ``worst_fraction`` of the samples evaluated in it (their share there over their share among all of
+    them, above 1), as long as the space keeps at least ``min_size`` architectures and every position a
+    choice.
 
     ``rounds`` rounds of ``samples_per_round`` samples spend the evaluations of a LISSNAS run of the
-    same sizes; the chosen space is the one left after the last round (other arguments as in
-    :func:`lissnas_shrink`).
+    same sizes, and ``min_size`` (LISSNAS's size) keeps the two comparable; the chosen space is the one
+    left after the last round (other arguments as in :func:`lissnas_shrink`).
     """
     check_mode(mode)
-    _check_positive(samples_per_round=samples_per_round, rounds=rounds)
+    _check_positive(samples_per_round=samples_per_round, rounds=rounds, removals_per_round=removals_per_round)
     if not 0 < worst_fraction < 1:
         raise ValueError(f"prune_operations: worst_fraction must lie in (0, 1), got {worst_fraction!r}")
     scorer = _Scorer(space, evaluate, history, metric, mode)
     parent_size = space_size(space)
     records: list[ShrinkRound] = []
     spaces: list[SearchSpace] = []
-    current: SearchSpace = space
-    removed: list[str] = []
+    current = PrunedSpace(space, [])
     for round_index in range(rounds):
         samples = _draw_round(current, history, samples_per_round, seed, round_index)
         values = scorer.score(samples, round_index)
@@ -226,14 +229,12 @@ def prune_operations(
         records.append(
             _round_record(round_index, current, values, scorer, parent_size, reference, top_for_diversity)
         )
-        inside = [e for e in scorer.ranked(round_index) if _inside(current, e.arch)]
-        choice = _worst_choice(space, inside, removed, worst_fraction)
-        if choice is None:
-            break
-        removed.append(choice)
-        current = PrunedSpace(space, removed)
-    final = current if isinstance(current, PrunedSpace) else PrunedSpace(space, [])
-    return ShrinkOutcome(final, tuple(records), tuple(spaces))
+        inside = [e for e in scorer.ranked(round_index) if current.contains(e.arch)]
+        for pair in _over_represented(space, inside, worst_fraction)[:removals_per_round]:
+            smaller = PrunedSpace(space, [*current.removed, pair])
+            if smaller.size >= min_size:
+                current = smaller
+    return ShrinkOutcome(current, tuple(records), tuple(spaces))
 
 
 # -- shared machinery ---------------------------------------------------------------------------------
@@ -341,24 +342,20 @@ def _better(value: float, best_before: float, mode: str, margin: float) -> bool:
     return math.isfinite(value) and _signed(value, mode) > best_before + margin
 
 
-def _worst_choice(
-    space: CategoricalSpace, ranked: Sequence[Entry], removed: Sequence[str], worst_fraction: float
-) -> str | None:
-    """The choice most over-represented in the worst ``worst_fraction`` of ``ranked`` (best first)
-    that can still be removed; ``None`` when none can."""
+def _over_represented(
+    space: CategoricalSpace, ranked: Sequence[Entry], worst_fraction: float
+) -> list[tuple[int, str]]:
+    """(position, choice) pairs more frequent in the worst ``worst_fraction`` of ``ranked`` (best
+    first) than in all of it, most over-represented first."""
     if len(ranked) < 2:
-        return None
+        return []
     worst = ranked[-max(1, round(len(ranked) * worst_fraction)) :]
-    overall = Counter(c for e in ranked for c in space.choices(e.arch))
-    among_worst = Counter(c for e in worst for c in space.choices(e.arch))
-    ratios = {c: among_worst[c] / len(worst) / (overall[c] / len(ranked)) for c in overall}
-    for choice in sorted(ratios, key=lambda c: (-ratios[c], c)):
-        try:
-            PrunedSpace(space, [*removed, choice])
-        except ValueError:
-            continue
-        return choice
-    return None
+    overall = Counter(pair for e in ranked for pair in enumerate(space.choices(e.arch)))
+    among_worst = Counter(pair for e in worst for pair in enumerate(space.choices(e.arch)))
+    ratios = {pair: among_worst[pair] / len(worst) / (overall[pair] / len(ranked)) for pair in overall}
+    return sorted(
+        (pair for pair, ratio in ratios.items() if ratio > 1), key=lambda pair: (-ratios[pair], pair)
+    )
 
 
 def _check_positive(**values: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -213,29 +214,32 @@ class ShrunkSpace(SubSpace):
 
 
 class PrunedSpace(SubSpace):
-    """A :class:`~nasforge.core.tabular.CategoricalSpace` without the choices named in ``removed``,
-    at every position (operation pruning); a position never loses its last choice.
+    """A :class:`~nasforge.core.tabular.CategoricalSpace` with some choices taken out of some
+    positions (operation pruning, per position as in per-layer operator pruning); a position never
+    loses its last choice.
 
     Args:
         parent: the categorical space being pruned.
-        removed: choice names taken out of every position.
+        removed: ``(position, choice)`` pairs taken out.
     """
 
     kind = "pruned"
 
-    def __init__(self, parent: CategoricalSpace, removed: Sequence[str]) -> None:
+    def __init__(self, parent: CategoricalSpace, removed: Sequence[Sequence[Any]]) -> None:
         if not isinstance(parent, CategoricalSpace):
             raise TypeError(
                 f"PrunedSpace: operation pruning needs a CategoricalSpace, got {type(parent).__name__}"
             )
-        unknown = sorted(set(removed) - set(parent.choice_names))
+        pairs = sorted({(int(position), str(choice)) for position, choice in removed})
+        unknown = [
+            (p, c) for p, c in pairs if not 0 <= p < len(parent.positions) or c not in parent.positions[p]
+        ]
         if unknown:
-            raise ValueError(
-                f"PrunedSpace: {unknown} are not choices of {parent.name}: {parent.choice_names}"
-            )
-        self.removed: tuple[str, ...] = tuple(sorted(set(removed)))
+            raise ValueError(f"PrunedSpace: {unknown} are not (position, choice) pairs of {parent.name}")
+        self.removed: tuple[tuple[int, str], ...] = tuple(pairs)
         self.allowed = tuple(
-            tuple(c for c in choices if c not in self.removed) for choices in parent.positions
+            tuple(c for c in choices if (p, c) not in self.removed)
+            for p, choices in enumerate(parent.positions)
         )
         empty = [p for p, choices in enumerate(self.allowed) if not choices]
         if empty:
@@ -246,14 +250,14 @@ class PrunedSpace(SubSpace):
 
     @property
     def size(self) -> int:
-        return int(np.prod([len(c) for c in self.allowed], dtype=np.float64))
+        return math.prod(len(c) for c in self.allowed)
 
     def definition(self) -> dict[str, Any]:
-        return {"removed": list(self.removed)}
+        return {"removed": [list(pair) for pair in self.removed]}
 
     def outside(self, arch: Arch) -> str | None:
         choices = self.parent.choices_from_genes(arch.genes)  # type: ignore[attr-defined]
-        pruned = [f"position {p} is {c!r}" for p, c in enumerate(choices) if c in self.removed]
+        pruned = [f"position {p} is {c!r}" for p, c in enumerate(choices) if (p, c) in self.removed]
         return f"{', '.join(pruned)}, which pruning removed" if pruned else None
 
     def _draw(self, rng: np.random.Generator) -> Arch:

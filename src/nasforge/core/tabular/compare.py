@@ -1,0 +1,223 @@
+"""Search methods and shrinkage methods compared on a published table, over many seeds.
+
+Every (method, seed) run starts from a fresh query counter, and its queries, in order, are kept in
+``<folder>/<method>/seed_<s>/queries.json`` once it has finished: a comparison started again skips
+finished runs and redoes the one that was cut off (runs on a table take milliseconds to seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rich.progress import Progress
+
+from nasforge.core.arch import Arch
+from nasforge.core.history import History
+from nasforge.core.search.shrinkage import (
+    ShrinkOutcome,
+    diversity,
+    lissnas_shrink,
+    prune_operations,
+    space_size,
+)
+from nasforge.core.tabular.evaluator import TableEvaluator
+from nasforge.core.tabular.methods import QueryMethod
+from nasforge.core.tabular.table import BenchmarkTable
+
+__all__ = ["MethodCurves", "ShrinkerSummary", "best_found_curve", "compare_methods", "compare_shrinkers"]
+
+
+@dataclass(frozen=True)
+class MethodCurves:
+    """Best-found ``report`` metric after each query, one row per seed (``[seeds, budget]``), and the
+    number of distinct queries each run made."""
+
+    name: str
+    curves: np.ndarray
+    queries: np.ndarray
+
+    @property
+    def final(self) -> np.ndarray:
+        return self.curves[:, -1]
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "final_mean": float(self.final.mean()),
+            "final_std": float(self.final.std()),
+            "queries_mean": float(self.queries.mean()),
+        }
+
+
+def best_found_curve(
+    table: BenchmarkTable, queried: Sequence[str], metric: str, report: str, mode: str, budget: int
+) -> np.ndarray:
+    """After each of the first ``budget`` queries: ``report`` of the best architecture by ``metric``
+    queried so far (the NAS-Bench-201 protocol: search on validation, report test). A run that made
+    fewer queries keeps its last value."""
+    if not queried:
+        raise ValueError("best_found_curve: the run made no query")
+    sign = 1.0 if mode == "max" else -1.0
+    curve = np.empty(budget)
+    best_score, best_report = -math.inf, math.nan
+    for i in range(budget):
+        if i < len(queried):
+            metrics = table.metrics(Arch(table.space.name, table.space.version, queried[i]))
+            if sign * metrics[metric] > best_score:
+                best_score, best_report = sign * metrics[metric], metrics[report]
+        curve[i] = best_report
+    return curve
+
+
+def compare_methods(
+    table: BenchmarkTable,
+    methods: Mapping[str, QueryMethod],
+    folder: Path,
+    budget: int,
+    seeds: Sequence[int],
+    metric: str,
+    report: str,
+    mode: str = "max",
+    progress: bool = True,
+) -> dict[str, MethodCurves]:
+    """Run every method with every seed at ``budget`` queries; their best-found curves."""
+    results: dict[str, MethodCurves] = {}
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Comparing search methods", total=len(methods) * len(seeds))
+        for name, method in methods.items():
+            curves, counts = [], []
+            for seed in seeds:
+                bar.update(task, description=f"{name}, seed {seed}")
+                queried = _run_once(table, method, folder / name / f"seed_{seed}", budget, seed, metric, mode)
+                curves.append(best_found_curve(table, queried, metric, report, mode, budget))
+                counts.append(len(queried))
+                bar.advance(task)
+            results[name] = MethodCurves(name, np.stack(curves), np.asarray(counts))
+    return results
+
+
+def _run_once(
+    table: BenchmarkTable, method: QueryMethod, folder: Path, budget: int, seed: int, metric: str, mode: str
+) -> list[str]:
+    done = folder / "queries.json"
+    if done.is_file():
+        return json.loads(done.read_text())["queries"]
+    if folder.exists():  # cut off before it finished: run it again from the start
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    evaluator = TableEvaluator(table)
+    method.run(table.space, evaluator, folder, budget, seed, metric, mode)
+    queried = [_key(genes) for genes in evaluator.queried][:budget]
+    done.write_text(json.dumps({"seed": seed, "queries": queried}) + "\n")
+    return queried
+
+
+def _key(genes: object) -> str:
+    if not isinstance(genes, str):
+        raise TypeError(f"compare_methods: table keys are strings, got {type(genes).__name__}")
+    return genes
+
+
+@dataclass(frozen=True)
+class ShrinkerSummary:
+    """One shrinkage method over seeds, per seed: the size and shrink index of the space it chose,
+    the share of the table's top architectures inside it, their diversity (mean pairwise distance of
+    those inside), the evaluations it spent, and its rounds."""
+
+    name: str
+    sizes: np.ndarray
+    shrink_index: np.ndarray
+    top_share: np.ndarray
+    diversity: np.ndarray
+    queries: np.ndarray
+    rounds: list[list[dict[str, object]]]
+
+    def summary(self) -> dict[str, float]:
+        return {
+            f"{key}_{stat}": float(getattr(np, stat)(getattr(self, key)))
+            for key in ("sizes", "shrink_index", "top_share", "diversity", "queries")
+            for stat in ("mean", "std")
+        }
+
+
+def compare_shrinkers(
+    table: BenchmarkTable,
+    folder: Path,
+    seeds: Sequence[int],
+    metric: str,
+    mode: str = "max",
+    *,
+    top_fraction: float = 0.01,
+    samples_per_round: int = 10,
+    num_seeds: int = 3,
+    radius: int = 2,
+    max_rounds: int = 3,
+    min_improvement: float = 0.0,
+) -> dict[str, ShrinkerSummary]:
+    """LISSNAS against operation pruning at the same number of evaluations, per seed: each method
+    samples ``samples_per_round`` architectures a round for as many rounds as LISSNAS ran; reported is
+    the space each chose, with the share of the table's top ``top_fraction`` still inside."""
+    reference = table.top_fraction(metric, top_fraction, mode)
+    outcomes: dict[str, list[ShrinkOutcome]] = {"lissnas": [], "operation_pruning": []}
+    for seed in seeds:
+        lissnas = lissnas_shrink(
+            table.space,
+            TableEvaluator(table),
+            _fresh_history(folder / "lissnas" / f"seed_{seed}.jsonl"),
+            metric,
+            mode,
+            samples_per_round=samples_per_round,
+            num_seeds=num_seeds,
+            radius=radius,
+            max_rounds=max_rounds,
+            min_improvement=min_improvement,
+            reference=reference,
+            seed=seed,
+        )
+        pruning = prune_operations(
+            table.space,  # type: ignore[arg-type]
+            TableEvaluator(table),
+            _fresh_history(folder / "operation_pruning" / f"seed_{seed}.jsonl"),
+            metric,
+            mode,
+            samples_per_round=samples_per_round,
+            rounds=len(lissnas.rounds),
+            min_size=space_size(lissnas.space) or 1,
+            reference=reference,
+            seed=seed,
+        )
+        outcomes["lissnas"].append(lissnas)
+        outcomes["operation_pruning"].append(pruning)
+    return {name: _summarise(name, runs, reference) for name, runs in outcomes.items()}
+
+
+def _fresh_history(path: Path) -> History:
+    """A history for one shrinkage run; a comparison recomputes it (it costs a few table lookups)."""
+    path.unlink(missing_ok=True)
+    return History(path, sync=False)
+
+
+def _summarise(name: str, runs: Sequence[ShrinkOutcome], reference: Sequence[Arch]) -> ShrinkerSummary:
+    sizes, indices, shares, spreads, queries = [], [], [], [], []
+    for run in runs:
+        size = space_size(run.space)
+        parent_size = space_size(run.space.parent)
+        sizes.append(size)
+        indices.append(size / parent_size if size is not None and parent_size else math.nan)
+        shares.append(sum(run.space.contains(a) for a in reference) / len(reference))
+        spreads.append(diversity(run.space.parent, [a for a in reference if run.space.contains(a)]))
+        queries.append(run.rounds[-1].queries)
+    return ShrinkerSummary(
+        name,
+        np.asarray(sizes, dtype=float),
+        np.asarray(indices, dtype=float),
+        np.asarray(shares, dtype=float),
+        np.asarray(spreads, dtype=float),
+        np.asarray(queries, dtype=float),
+        [[r.to_json() for r in run.rounds] for run in runs],
+    )

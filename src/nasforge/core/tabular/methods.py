@@ -1,0 +1,214 @@
+"""Search methods under a query budget: what a tabular benchmark compares.
+
+A method spends at most ``budget`` queries of an evaluator that counts distinct architectures
+(:class:`~nasforge.core.tabular.TableEvaluator`); the order of its queries is what is scored. Every
+method draws its randomness from the ``seed`` it is given, so a (method, seed) run is reproducible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from nasforge.core.arch import Arch, SearchSpace
+from nasforge.core.history import History
+from nasforge.core.predictors import ArchPredictor
+from nasforge.core.search import NoFeasibleArchError, SearchStrategy, run_search
+from nasforge.core.search.shrinkage import lissnas_shrink
+from nasforge.core.tabular.evaluator import TableEvaluator
+
+__all__ = ["PredictorGuidedSearch", "QueryMethod", "ShrinkThenSearch", "StrategySearch"]
+
+
+@runtime_checkable
+class QueryMethod(Protocol):
+    """A search that spends a query budget on ``evaluator``, keeping its files in ``folder``."""
+
+    def run(
+        self,
+        space: SearchSpace,
+        evaluator: TableEvaluator,
+        folder: Path,
+        budget: int,
+        seed: int,
+        metric: str,
+        mode: str,
+    ) -> None: ...
+
+
+def _seeded(strategy: SearchStrategy, seed: int) -> SearchStrategy:
+    return dataclasses.replace(strategy, seed=seed)
+
+
+def _search_until(
+    space: SearchSpace,
+    strategy: SearchStrategy,
+    evaluator: TableEvaluator,
+    history: History,
+    budget: int,
+    metric: str,
+    mode: str,
+) -> None:
+    """Run ``strategy`` until ``evaluator`` has answered ``budget`` distinct queries: architectures
+    queried before the search (e.g. while shrinking) cost nothing when the search meets them again,
+    so the search is extended until the budget is spent."""
+    while evaluator.queries < budget:
+        steps = len(history) + budget - evaluator.queries
+        try:
+            run_search(space, strategy, evaluator, history, steps, metric, mode, progress=False)
+        except NoFeasibleArchError:  # the space has no unseen architecture left
+            break
+
+
+@dataclass(frozen=True)
+class StrategySearch:
+    """A search strategy run in the whole space (random search, regularized evolution, MH-ES).
+
+    Args:
+        strategy: the strategy; its ``seed`` is replaced by each run's.
+    """
+
+    strategy: SearchStrategy
+
+    def run(
+        self,
+        space: SearchSpace,
+        evaluator: TableEvaluator,
+        folder: Path,
+        budget: int,
+        seed: int,
+        metric: str,
+        mode: str,
+    ) -> None:
+        history = History(folder / "history.jsonl", sync=False)
+        _search_until(space, _seeded(self.strategy, seed), evaluator, history, budget, metric, mode)
+
+
+@dataclass(frozen=True)
+class PredictorGuidedSearch:
+    """Predictor-guided search: ``initial`` of the budget on random architectures, then ``refits``
+    rounds that each fit a predictor on every architecture queried so far, search the predictor with
+    ``strategy`` (``predictor_budget`` predictions, which cost no queries) and query the best
+    predicted architectures not yet queried.
+
+    Args:
+        strategy: searches the predictor (e.g. MH-ES); its ``seed`` is replaced per run and round.
+        predictor: partial of :class:`~nasforge.core.predictors.ArchPredictor` completed with
+            ``space=`` and ``seed=``.
+        initial: share of the budget sampled at random before the first fit (default: ``0.5``).
+        refits: predictor rounds sharing the rest of the budget (default: ``5``).
+        predictor_budget: predictions per round (default: ``1000``).
+    """
+
+    strategy: SearchStrategy
+    predictor: Callable[..., ArchPredictor]
+    initial: float = 0.5
+    refits: int = 5
+    predictor_budget: int = 1000
+
+    def __post_init__(self) -> None:
+        if not 0 < self.initial < 1:
+            raise ValueError(f"PredictorGuidedSearch: initial must lie in (0, 1), got {self.initial!r}")
+        if self.refits < 1 or self.predictor_budget < 1:
+            raise ValueError("PredictorGuidedSearch: refits and predictor_budget must be positive")
+
+    def run(
+        self,
+        space: SearchSpace,
+        evaluator: TableEvaluator,
+        folder: Path,
+        budget: int,
+        seed: int,
+        metric: str,
+        mode: str,
+    ) -> None:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5052]))
+        labelled: dict[Arch, float] = {}
+        start = max(2, round(budget * self.initial))
+        for _ in range(start * 50):
+            if len(labelled) >= min(start, budget):
+                break
+            arch = space.sample(rng)
+            if arch not in labelled:
+                labelled[arch] = evaluator(arch)[metric]
+        sign = 1.0 if mode == "max" else -1.0
+        for round_index in range(self.refits):
+            want = budget - evaluator.queries
+            if want <= 0:
+                break
+            share = -(-want // (self.refits - round_index))
+            model = self.predictor(space=space, seed=seed)
+            model.fit(list(labelled), [sign * v for v in labelled.values()])
+            history = History(folder / f"predictor_round_{round_index}.jsonl", sync=False)
+            scores = _PredictedMetric(model)
+            strategy = _seeded(self.strategy, seed * 1000 + round_index)
+            run_search(
+                space, strategy, scores, history, self.predictor_budget, "score", "max", progress=False
+            )
+            fresh = [e.arch for e in history.top_k("score", len(history), "max") if e.arch not in labelled]
+            for arch in fresh[:share]:
+                labelled[arch] = evaluator(arch)[metric]
+
+
+class _PredictedMetric:
+    """A fitted predictor as a batch evaluator of ``score``."""
+
+    def __init__(self, predictor: ArchPredictor) -> None:
+        self.predictor = predictor
+
+    def __call__(self, arch: Arch) -> dict[str, float]:
+        return self.evaluate_batch([arch])[0]
+
+    def evaluate_batch(self, archs: list[Arch]) -> list[dict[str, float]]:
+        return [{"score": float(v)} for v in self.predictor.predict(archs)]
+
+
+@dataclass(frozen=True)
+class ShrinkThenSearch:
+    """LISSNAS, then a search inside the shrunk space; the shrinkage's queries count.
+
+    Args:
+        strategy: the search run in the shrunk space for the rest of the budget.
+        samples_per_round, num_seeds, radius, max_rounds, min_improvement: the shrinkage's settings
+            (see :func:`~nasforge.core.search.shrinkage.lissnas_shrink`).
+    """
+
+    strategy: SearchStrategy
+    samples_per_round: int = 10
+    num_seeds: int = 3
+    radius: int = 2
+    max_rounds: int = 3
+    min_improvement: float = 0.0
+
+    def run(
+        self,
+        space: SearchSpace,
+        evaluator: TableEvaluator,
+        folder: Path,
+        budget: int,
+        seed: int,
+        metric: str,
+        mode: str,
+    ) -> None:
+        rounds = min(self.max_rounds, max(1, budget // self.samples_per_round - 2))
+        outcome = lissnas_shrink(
+            space,
+            evaluator,
+            History(folder / "shrink.jsonl", sync=False),
+            metric,
+            mode,
+            samples_per_round=self.samples_per_round,
+            num_seeds=self.num_seeds,
+            radius=self.radius,
+            max_rounds=rounds,
+            min_improvement=self.min_improvement,
+            seed=seed,
+        )
+        outcome.space.save(folder / "shrunk_space.json")
+        history = History(folder / "history.jsonl", sync=False)
+        _search_until(outcome.space, _seeded(self.strategy, seed), evaluator, history, budget, metric, mode)
