@@ -20,6 +20,9 @@ from nasforge.core.predictors.arch_graph import ArchGraph
 
 __all__ = ["CategoricalSpace"]
 
+#: valid architectures a space remembers the choices of
+_MEMO = 1 << 18
+
 
 class CategoricalSpace:
     """A space of ``len(positions)`` positions, position ``i`` holding one of ``positions[i]``.
@@ -43,6 +46,7 @@ class CategoricalSpace:
         self.positions: tuple[tuple[str, ...], ...] = tuple(tuple(c) for c in positions)
         self._index = [{choice: i for i, choice in enumerate(c)} for c in self.positions]
         self._offsets = np.cumsum([0, *(len(c) for c in self.positions)])[:-1]
+        self._valid: dict[Arch, tuple[str, ...]] = {}  # choices of archs found valid, up to _MEMO
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, size={self.size})"
@@ -61,9 +65,16 @@ class CategoricalSpace:
         return arch
 
     def choices(self, arch: Arch) -> tuple[str, ...]:
-        """The choice at each position of a valid ``arch``."""
-        self.validate(arch)
-        return self.choices_from_genes(arch.genes)
+        """The choice at each position of a valid ``arch`` (remembered: a search asks for the same
+        architectures' choices many times)."""
+        known = self._valid.get(arch)
+        if known is not None:
+            return known
+        check_arch(self, arch, self._gene_problems(arch.genes))
+        choices = self.choices_from_genes(arch.genes)
+        if len(self._valid) < _MEMO:
+            self._valid[arch] = choices
+        return choices
 
     def indices(self, archs: Sequence[Arch]) -> np.ndarray:
         """``[len(archs), len(positions)]`` int array: the index of each position's choice."""
@@ -81,14 +92,15 @@ class CategoricalSpace:
         its choices drawn uniformly: the result is exactly that many steps away."""
         current = [self._index[p][c] for p, c in enumerate(self.choices(arch))]
         count = min(max(1, num_mutations), len(self.positions))
-        for position in rng.choice(len(self.positions), size=count, replace=False):
+        positions = [int(rng.integers(len(current)))] if count == 1 else rng.permutation(len(current))[:count]
+        for position in positions:
             position = int(position)
             other = int(rng.integers(len(self.positions[position]) - 1))
             current[position] = other + (other >= current[position])
         return self._from_indices(current)
 
     def validate(self, arch: Arch) -> None:
-        check_arch(self, arch, self._gene_problems(arch.genes))
+        self.choices(arch)
 
     def encode(self, arch: Arch) -> np.ndarray:
         """One-hot per position, concatenated: ``sum(len(c) for c in positions)`` floats."""

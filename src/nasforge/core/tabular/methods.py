@@ -20,6 +20,7 @@ from nasforge.core.history import History
 from nasforge.core.predictors import ArchPredictor
 from nasforge.core.search import NoFeasibleArchError, SearchStrategy, run_search
 from nasforge.core.search.shrinkage import lissnas_shrink
+from nasforge.core.search.subspace import SubSpace
 from nasforge.core.tabular.evaluator import TableEvaluator
 
 __all__ = ["PredictorGuidedSearch", "QueryMethod", "ShrinkThenSearch", "StrategySearch"]
@@ -155,6 +156,15 @@ class PredictorGuidedSearch:
                 labelled[arch] = evaluator(arch)[metric]
 
 
+def _warm_start(history: History, shrink_history: History, space: SubSpace, metric: str, mode: str) -> None:
+    """Open the search's history with the shrinkage's evaluations that lie in the shrunk space, worst
+    first, so that an evolution's first population is the best of what shrinking found (they were
+    queried already and cost nothing again)."""
+    inside = [e for e in shrink_history if space.contains(e.arch)]
+    inside.sort(key=lambda e: e.score(metric, mode))
+    history.record_many([(space.from_parent(e.arch), e.metrics, {}) for e in inside])
+
+
 class _PredictedMetric:
     """A fitted predictor as a batch evaluator of ``score``."""
 
@@ -184,6 +194,7 @@ class ShrinkThenSearch:
     radius: int = 2
     max_rounds: int = 3
     min_improvement: float = 0.0
+    warm_start: bool = True
 
     def run(
         self,
@@ -196,10 +207,11 @@ class ShrinkThenSearch:
         mode: str,
     ) -> None:
         rounds = min(self.max_rounds, max(1, budget // self.samples_per_round - 2))
+        shrink_history = History(folder / "shrink.jsonl", sync=False)
         outcome = lissnas_shrink(
             space,
             evaluator,
-            History(folder / "shrink.jsonl", sync=False),
+            shrink_history,
             metric,
             mode,
             samples_per_round=self.samples_per_round,
@@ -211,4 +223,6 @@ class ShrinkThenSearch:
         )
         outcome.space.save(folder / "shrunk_space.json")
         history = History(folder / "history.jsonl", sync=False)
+        if self.warm_start and not len(history):
+            _warm_start(history, shrink_history, outcome.space, metric, mode)
         _search_until(outcome.space, _seeded(self.strategy, seed), evaluator, history, budget, metric, mode)
