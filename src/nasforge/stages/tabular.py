@@ -157,12 +157,13 @@ def _write_markdown(
         "",
         "## Shrinkage at the same number of evaluations",
         "",
-        "| method | size | shrink index | top-1% kept | diversity of kept | evaluations |",
-        "|---|---|---|---|---|---|",
+        "| method | size | shrink index | mean inside | top-1% kept | diversity of kept | evaluations |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, s in shrinkers.items():
         lines.append(
             f"| {name} | {np.mean(s.sizes):.0f} ± {np.std(s.sizes):.0f} | {np.mean(s.shrink_index):.4f} | "
+            f"{np.mean(s.space_mean):.2f} | "
             f"{np.mean(s.top_share):.3f} ± {np.std(s.top_share):.3f} | {np.mean(s.diversity):.2f} | "
             f"{np.mean(s.queries):.0f} |"
         )

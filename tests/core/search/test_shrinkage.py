@@ -10,7 +10,7 @@ import pytest
 from nasforge.core.arch import Arch, InvalidArchError
 from nasforge.core.history import History
 from nasforge.core.search import RegularizedEvolution, run_search
-from nasforge.core.search.shrinkage import lissnas_shrink, prune_operations, space_size
+from nasforge.core.search.shrinkage import inside_mask, lissnas_shrink, prune_operations, space_size
 from nasforge.core.search.subspace import PrunedSpace, ShrunkSpace, load_subspace
 from nasforge.core.tabular.categorical_space import CategoricalSpace
 
@@ -137,3 +137,13 @@ def test_operation_pruning_removes_over_represented_choices_down_to_a_floor(spac
     assert all((p, c) not in outcome.space.removed for p, c in enumerate(left.genes))
     with pytest.raises(ValueError, match="no choice"):
         PrunedSpace(space, [(0, "a"), (0, "b"), (0, "c")])
+
+
+def test_inside_mask_agrees_with_membership_for_both_kinds_of_sub_space(space):
+    archs = list(space.enumerate())
+    shrunk = ShrunkSpace(space, [space.make(OPTIMUM), space.make("abcabca")], radius=2)
+    pruned = PrunedSpace(space, [(0, "a"), (3, "b"), (3, "c")])
+    for sub in (shrunk, pruned):
+        expected = [sub.contains(a) for a in archs]
+        assert inside_mask(sub, archs).tolist() == expected
+        assert sum(expected) == space_size(sub)

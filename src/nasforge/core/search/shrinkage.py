@@ -34,6 +34,7 @@ __all__ = [
     "ShrinkOutcome",
     "ShrinkRound",
     "diversity",
+    "inside_mask",
     "lissnas_shrink",
     "prune_operations",
     "space_size",
@@ -101,12 +102,32 @@ def space_size(space: SearchSpace) -> float | None:
         if parent.size > _EXACT_LIMIT:
             return None
         grid = np.array(list(itertools.product(*(range(len(c)) for c in parent.positions))), dtype=np.int8)
-        seeds = parent.indices(space.seeds).astype(np.int8)
-        nearest = np.full(len(grid), len(parent.positions), dtype=np.int64)
-        for seed in seeds:
-            np.minimum(nearest, (grid != seed).sum(axis=1), out=nearest)
-        return float((nearest <= space.radius).sum())
+        return float(_within_radius(space, grid).sum())
     return None
+
+
+def inside_mask(space: SubSpace, archs: Sequence[Arch]) -> np.ndarray:
+    """Whether each of ``archs`` (of the parent) lies in ``space``, for many archs at once (e.g. a
+    whole table) when the parent is categorical."""
+    parent = space.parent
+    if not isinstance(parent, CategoricalSpace):
+        return np.array([space.contains(a) for a in archs], dtype=bool)
+    indices = parent.indices(archs)
+    if isinstance(space, ShrunkSpace):
+        return _within_radius(space, indices)
+    allowed = np.zeros((len(parent.positions), max(len(c) for c in parent.positions)), dtype=bool)
+    for position, choices in enumerate(space.allowed):  # type: ignore[attr-defined]
+        allowed[position, [parent.positions[position].index(c) for c in choices]] = True
+    return allowed[np.arange(len(parent.positions)), indices].all(axis=1)
+
+
+def _within_radius(space: ShrunkSpace, indices: np.ndarray) -> np.ndarray:
+    """Rows of choice ``indices`` within the radius of a seed of ``space``."""
+    seeds = space.parent.indices(space.seeds)  # type: ignore[attr-defined]
+    nearest = np.full(len(indices), indices.shape[1], dtype=np.int64)
+    for seed in seeds:
+        np.minimum(nearest, (indices != seed).sum(axis=1), out=nearest)
+    return nearest <= space.radius
 
 
 def diversity(space: SearchSpace, archs: Sequence[Arch]) -> float:

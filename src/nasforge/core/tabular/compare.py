@@ -22,6 +22,7 @@ from nasforge.core.history import History
 from nasforge.core.search.shrinkage import (
     ShrinkOutcome,
     diversity,
+    inside_mask,
     lissnas_shrink,
     prune_operations,
     space_size,
@@ -127,7 +128,8 @@ def _key(genes: object) -> str:
 class ShrinkerSummary:
     """One shrinkage method over seeds, per seed: the size and shrink index of the space it chose,
     the share of the table's top architectures inside it, their diversity (mean pairwise distance of
-    those inside), the evaluations it spent, and its rounds."""
+    those inside), the evaluations it spent, the table's mean metric over every architecture inside
+    it (how good the space is on average), and its rounds."""
 
     name: str
     sizes: np.ndarray
@@ -135,12 +137,13 @@ class ShrinkerSummary:
     top_share: np.ndarray
     diversity: np.ndarray
     queries: np.ndarray
+    space_mean: np.ndarray
     rounds: list[list[dict[str, object]]]
 
     def summary(self) -> dict[str, float]:
         return {
             f"{key}_{stat}": float(getattr(np, stat)(getattr(self, key)))
-            for key in ("sizes", "shrink_index", "top_share", "diversity", "queries")
+            for key in ("sizes", "shrink_index", "top_share", "diversity", "queries", "space_mean")
             for stat in ("mean", "std")
         }
 
@@ -193,7 +196,7 @@ def compare_shrinkers(
         )
         outcomes["lissnas"].append(lissnas)
         outcomes["operation_pruning"].append(pruning)
-    return {name: _summarise(name, runs, reference) for name, runs in outcomes.items()}
+    return {name: _summarise(name, runs, reference, table, metric) for name, runs in outcomes.items()}
 
 
 def _fresh_history(path: Path) -> History:
@@ -202,8 +205,11 @@ def _fresh_history(path: Path) -> History:
     return History(path, sync=False)
 
 
-def _summarise(name: str, runs: Sequence[ShrinkOutcome], reference: Sequence[Arch]) -> ShrinkerSummary:
-    sizes, indices, shares, spreads, queries = [], [], [], [], []
+def _summarise(
+    name: str, runs: Sequence[ShrinkOutcome], reference: Sequence[Arch], table: BenchmarkTable, metric: str
+) -> ShrinkerSummary:
+    archs, values = table.archs(), table.values(metric)
+    sizes, indices, shares, spreads, queries, means = [], [], [], [], [], []
     for run in runs:
         size = space_size(run.space)
         parent_size = space_size(run.space.parent)
@@ -212,6 +218,7 @@ def _summarise(name: str, runs: Sequence[ShrinkOutcome], reference: Sequence[Arc
         shares.append(sum(run.space.contains(a) for a in reference) / len(reference))
         spreads.append(diversity(run.space.parent, [a for a in reference if run.space.contains(a)]))
         queries.append(run.rounds[-1].queries)
+        means.append(float(values[inside_mask(run.space, archs)].mean()))
     return ShrinkerSummary(
         name,
         np.asarray(sizes, dtype=float),
@@ -219,5 +226,6 @@ def _summarise(name: str, runs: Sequence[ShrinkOutcome], reference: Sequence[Arc
         np.asarray(shares, dtype=float),
         np.asarray(spreads, dtype=float),
         np.asarray(queries, dtype=float),
+        np.asarray(means, dtype=float),
         [[r.to_json() for r in run.rounds] for run in runs],
     )

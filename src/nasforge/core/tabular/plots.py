@@ -52,6 +52,8 @@ def plot_shrinkage_rounds(summaries: Mapping[str, ShrinkerSummary], path: str | 
             ]
             ax.plot(range(longest), per_round, marker="o", color=f"C{index}", label=name)
     size_ax.set(xlabel="round", ylabel="shrink index (size / parent size)", yscale="log")
+    for ax in (size_ax, mean_ax):
+        ax.xaxis.get_major_locator().set_params(integer=True)
     mean_ax.set(xlabel="round", ylabel="mean sampled metric")
     for ax in (size_ax, mean_ax):
         ax.grid(alpha=0.3)
