@@ -43,3 +43,9 @@ def test_a_run_on_real_data_without_a_gpu_logs_the_warning(compose_train, tmp_pa
     cfg = compose_train(["experiment=nasrec_criteo", "profile=auto", f"data.path={tmp_path}"])
     assert cfg.nasrec.profile == "quick"
     assert "published profile would take one supernet epoch" in cfg.notes[1]
+
+
+def test_a_method_that_trains_nothing_runs_published_on_real_data_without_a_gpu(tmp_path: Path):
+    assert method_profile("auto", str(tmp_path), None, "none") == "published"  # a real table, a CPU
+    assert method_profile("auto", None, None, "none") == "quick"  # a generated table
+    assert method_profile("auto", str(tmp_path), None, "none", True) == "tiny"

@@ -51,14 +51,17 @@ def method_profile(
 ) -> str:
     """The profile a method runs: ``requested`` unless it is ``auto``, which means ``tiny`` under
     ``trainer.fast_dev_run`` (a smoke run shrinks every stage, not only the Lightning loops), ``quick``
-    on a generated sample or a CPU, and ``published`` on real data with a GPU."""
+    on a generated sample or a CPU, and ``published`` on real data with a GPU; a method that trains
+    nothing (a search answered by a table) passes ``accelerator="none"`` and runs ``published`` on real
+    data anywhere."""
     if requested not in PROFILES:
         raise ValueError(f"profile must be one of {list(PROFILES)}, got {requested!r}")
     if requested != "auto":
         return requested
     if fast_dev_run not in (False, None, 0, "false", "False", "0"):
         return "tiny"
-    return "published" if not _generated(path, default_path) and _on_gpu(accelerator) else "quick"
+    device_ready = str(accelerator) == "none" or _on_gpu(accelerator)
+    return "published" if not _generated(path, default_path) and device_ready else "quick"
 
 
 def profile_warning(requested: str, resolved: str, path: Any, default_path: Any, published_cost: str) -> str:
