@@ -22,6 +22,7 @@ __all__ = [
     "ResultFileError",
     "RetrainResult",
     "SearchResult",
+    "ShrinkResult",
     "StageResult",
     "TrainResult",
     "WeightsResult",
@@ -109,6 +110,18 @@ class LabelsResult(StageResult):
     """
 
     history: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShrinkResult(LabelsResult):
+    """A shrunk search space and the evaluations that chose it, which are labels a predictor can
+    learn from like a ground-truth stage's.
+
+    Args:
+        space_file: the saved sub-space (see :func:`~nasforge.core.search.subspace.load_subspace`).
+    """
+
+    space_file: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@ from nasforge.stages.predictor import PredictorStage
 from nasforge.stages.predictor_search import PredictorSearchStage
 from nasforge.stages.retrain import RetrainStage
 from nasforge.stages.search import SearchStage
+from nasforge.stages.shrink import ShrinkStage
 from nasforge.stages.tabular import TabularComparisonStage
 from nasforge.stages.train import TrainStage
 
@@ -14,6 +15,7 @@ __all__ = [
     "PredictorStage",
     "RetrainStage",
     "SearchStage",
+    "ShrinkStage",
     "TabularComparisonStage",
     "TrainStage",
 ]

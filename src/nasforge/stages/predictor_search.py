@@ -11,7 +11,16 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import History
 from nasforge.core.predictors import ArchPredictor, PredictedScore
 from nasforge.core.search import MetropolisHastingsEvolution, SearchStrategy, run_search
-from nasforge.pipeline import Candidate, PredictorResult, RunContext, SearchResult, write_json
+from nasforge.core.search.subspace import InParent, SubSpace, load_subspace
+from nasforge.pipeline import (
+    Candidate,
+    PredictorResult,
+    RunContext,
+    SearchResult,
+    ShrinkResult,
+    StageResult,
+    write_json,
+)
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["PredictorSearchStage"]
@@ -45,6 +54,9 @@ class PredictorSearchStage:
         metric: quality metric the predictor learned (default: ``"acc"``).
         cost: cost the cost predictor learned (default: ``"flops"``).
         predictor_stage: stage whose result names the predictor files (default: ``"predictor"``).
+        space_stage: a stage whose :class:`~nasforge.pipeline.ShrinkResult` holds a shrunk space to
+            search instead of ``space`` (its architectures are handed on as ``space``'s, so they
+            retrain as any other); ``None`` searches ``space`` (default: ``None``).
         progress: show progress bars (default: ``True``).
         name: stage name (default: ``"search"``).
         folder: sub-folder of the run folder for the histories and plots (default: ``""``).
@@ -65,6 +77,7 @@ class PredictorSearchStage:
         metric: str = "acc",
         cost: str = "flops",
         predictor_stage: str = "predictor",
+        space_stage: str | None = None,
         progress: bool = True,
         name: str = "search",
         folder: str = "",
@@ -86,11 +99,15 @@ class PredictorSearchStage:
         self.space, self.main, self.budget = space, main, budget
         self.cost_budget, self.alpha, self.top_k, self.evaluator = cost_budget, alpha, top_k, evaluator
         self.metric, self.cost, self.predictor_stage = metric, cost, predictor_stage
+        self.space_stage = space_stage
         self.progress, self.name, self.folder = progress, name, folder
 
     @property
-    def consumes(self) -> dict[str, type[PredictorResult]]:
-        return {self.predictor_stage: PredictorResult}
+    def consumes(self) -> dict[str, type[StageResult]]:
+        inputs: dict[str, type[StageResult]] = {self.predictor_stage: PredictorResult}
+        if self.space_stage is not None:
+            inputs[self.space_stage] = ShrinkResult
+        return inputs
 
     @property
     def writes(self) -> tuple[str, ...]:
@@ -102,19 +119,22 @@ class PredictorSearchStage:
     def run(self, context: RunContext) -> SearchResult:
         out = context.output_dir / self.folder
         objective = self._objective(context)
+        space = self._space(context)
+        searched = objective if space is self.space else InParent(space, objective)
         histories = {}
         for name, strategy in self.strategies.items():
             log.info(f"Searching the predictors with {name} ({self.budget} evaluations)")
             history = History(out / "search" / name / "history.jsonl", sync=False)
             run_search(
-                self.space, strategy, objective, history, self.budget, "score", "max", progress=self.progress
+                space, strategy, searched, history, self.budget, "score", "max", progress=self.progress
             )
             histories[name] = history
         self._plot(histories, out)
-        top = histories[self.main].top_k("score", self.top_k, "max")
-        exact = self._exact_costs(context, [e.arch for e in top])
+        best = histories[self.main].top_k("score", self.top_k, "max")
+        archs = [_in_parent(space, e.arch) for e in best]
+        exact = self._exact_costs(context, archs)
         candidates = tuple(
-            Candidate(e.arch, {**e.metrics, **costs}) for e, costs in zip(top, exact, strict=True)
+            Candidate(arch, {**e.metrics, **costs}) for arch, e, costs in zip(archs, best, exact, strict=True)
         )
         top_k = [c.to_json() for c in candidates]
         write_json(out / "top_k.json", {"metric": "score", "mode": "max", "top_k": top_k})
@@ -124,6 +144,15 @@ class PredictorSearchStage:
         metrics.update({f"search/best_{k}": v for k, v in candidates[0].metrics.items()})
         history = str(histories[self.main].path)
         return SearchResult(metrics=metrics, history=history, top_k=candidates)
+
+    def _space(self, context: RunContext) -> SearchSpace:
+        """``space``, or the shrunk space of ``space_stage`` (searched with the predictors fed its
+        architectures as ``space``'s)."""
+        if self.space_stage is None:
+            return self.space
+        shrunk = load_subspace(context.result(self.space_stage, ShrinkResult).space_file, self.space)
+        log.info(f"Searching the shrunk space {shrunk.name} of stage {self.space_stage!r}")
+        return shrunk
 
     def _objective(self, context: RunContext) -> PredictedScore:
         result = context.result(self.predictor_stage, PredictorResult)
@@ -158,6 +187,10 @@ class PredictorSearchStage:
     def __repr__(self) -> str:
         strategies = list(self.strategies)
         return f"{type(self).__name__}(name={self.name!r}, strategies={strategies}, budget={self.budget})"
+
+
+def _in_parent(space: SearchSpace, arch: Arch) -> Arch:
+    return space.to_parent(arch) if isinstance(space, SubSpace) else arch
 
 
 def _snake_case(name: str) -> str:

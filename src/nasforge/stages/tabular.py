@@ -78,7 +78,8 @@ class TabularComparisonStage:
         return ("runs", "comparison.json", "comparison.md", "best_found.png", "shrinkage_rounds.png")
 
     def run(self, context: RunContext) -> ReportResult:
-        from nasforge.core.tabular.plots import plot_best_found, plot_shrinkage_rounds
+        from nasforge.core.search.plots import plot_shrinkage_rounds
+        from nasforge.core.tabular.plots import plot_best_found
 
         table, generated = self.table()
         context.info["benchmark"] = {"path": str(table.source), "generated": generated, "rows": len(table)}
@@ -117,7 +118,11 @@ class TabularComparisonStage:
             "comparison": str(write_json(out / "comparison.json", summary)),
             "table": str(_write_markdown(out / "comparison.md", summary, curves, shrinkers, generated)),
             "best_found": str(plot_best_found(curves, out / "best_found.png", self.report, optimum)),
-            "shrinkage_rounds": str(plot_shrinkage_rounds(shrinkers, out / "shrinkage_rounds.png")),
+            "shrinkage_rounds": str(
+                plot_shrinkage_rounds(
+                    {name: s.rounds for name, s in shrinkers.items()}, out / "shrinkage_rounds.png"
+                )
+            ),
         }
         metrics: dict[str, Any] = {}
         for name, result in curves.items():

@@ -18,7 +18,13 @@ from nasforge.core.history import History, check_mode, metric_values
 from nasforge.core.search.mh_es import RoundRecord
 from nasforge.core.search.pareto import pareto_front
 
-__all__ = ["plot_mh_trajectory", "plot_pareto", "plot_search_progress", "plot_strategy_comparison"]
+__all__ = [
+    "plot_mh_trajectory",
+    "plot_pareto",
+    "plot_search_progress",
+    "plot_shrinkage_rounds",
+    "plot_strategy_comparison",
+]
 
 
 def plot_search_progress(history: History, metric: str, mode: str, path: str | Path) -> Path:
@@ -139,4 +145,30 @@ def plot_mh_trajectory(records: Sequence[RoundRecord], path: str | Path) -> Path
     temperature = ax.twinx()
     temperature.plot(rounds, [r.temperature for r in records], color="C1", linestyle="--", linewidth=1)
     temperature.set_ylabel("temperature", color="C1")
+    return save_png(fig, path)
+
+
+def plot_shrinkage_rounds(
+    runs: Mapping[str, Sequence[Sequence[Mapping[str, object]]]], path: str | Path
+) -> Path:
+    """Per shrinkage method, each round's shrink index and mean sampled metric, averaged over its runs
+    (``runs[method]`` holds one list of :class:`~nasforge.core.search.shrinkage.ShrinkRound` records,
+    as JSON, per run). A space that cannot count its architectures shows no shrink index."""
+    fig = Figure(figsize=(10, 4))
+    size_ax, mean_ax = fig.subplots(1, 2)
+    for index, (name, rounds_per_run) in enumerate(runs.items()):
+        longest = max(len(rounds) for rounds in rounds_per_run)
+        for ax, key in ((size_ax, "shrink_index"), (mean_ax, "mean")):
+            per_round = []
+            for i in range(longest):
+                values = [rounds[i][key] for rounds in rounds_per_run if len(rounds) > i]
+                numbers = [float(v) for v in values if v is not None]
+                per_round.append(np.mean(numbers) if numbers else np.nan)
+            ax.plot(range(longest), per_round, marker="o", color=f"C{index}", label=name)
+    size_ax.set(xlabel="round", ylabel="shrink index (size / parent size)", yscale="log")
+    mean_ax.set(xlabel="round", ylabel="mean sampled metric")
+    for ax in (size_ax, mean_ax):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     return save_png(fig, path)

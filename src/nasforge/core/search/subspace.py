@@ -22,7 +22,7 @@ from nasforge.core.arch import Arch, InvalidArchError, SearchSpace, check_arch, 
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
 from nasforge.core.tabular.categorical_space import CategoricalSpace
 
-__all__ = ["PrunedSpace", "ShrunkSpace", "SubSpace", "load_subspace"]
+__all__ = ["InParent", "PrunedSpace", "ShrunkSpace", "SubSpace", "load_subspace"]
 
 #: draws a sub-space makes before it gives up on landing inside itself
 _MAX_TRIES = 200
@@ -289,3 +289,29 @@ def load_subspace(path: str | Path, parent: SearchSpace) -> SubSpace:
     if space.name != data.get("name"):
         raise ValueError(f"{path}: rebuilt space is {space.name}, the file names {data.get('name')}")
     return space
+
+
+class InParent:
+    """An evaluator of the parent's architectures that takes a sub-space's: each architecture is
+    turned into the parent's (same genes) before ``evaluate`` sees it. A batch evaluator stays one.
+
+    Args:
+        space: the sub-space whose architectures arrive.
+        evaluate: ``arch -> metrics`` of the parent, or a batch evaluator of it.
+    """
+
+    def __init__(self, space: SubSpace, evaluate: Any) -> None:
+        self.space, self.evaluate = space, evaluate
+
+    def __repr__(self) -> str:
+        return f"InParent({self.space.name}, {self.evaluate!r})"
+
+    def __call__(self, arch: Arch) -> Mapping[str, float]:
+        if callable(self.evaluate):
+            return self.evaluate(self.space.to_parent(arch))
+        return self.evaluate_batch([arch])[0]
+
+    def evaluate_batch(self, archs: Sequence[Arch]) -> list[Mapping[str, float]]:
+        parents = [self.space.to_parent(a) for a in archs]
+        batched = getattr(self.evaluate, "evaluate_batch", None)
+        return list(batched(parents)) if batched is not None else [self.evaluate(a) for a in parents]

@@ -1,4 +1,4 @@
-"""Plots of a tabular comparison: best-found accuracy against queries, and the shrinkage rounds.
+"""Plots of a tabular comparison: best-found accuracy against queries.
 
 Imported on its own, so that importing :mod:`nasforge.core.tabular` does not load matplotlib.
 """
@@ -12,9 +12,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nasforge.core.figures import save_png
-from nasforge.core.tabular.compare import MethodCurves, ShrinkerSummary
+from nasforge.core.tabular.compare import MethodCurves
 
-__all__ = ["plot_best_found", "plot_shrinkage_rounds"]
+__all__ = ["plot_best_found"]
 
 
 def plot_best_found(
@@ -36,26 +36,4 @@ def plot_best_found(
     ax.set_title(f"Best found over {seeds} seeds (mean ± std)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    return save_png(fig, path)
-
-
-def plot_shrinkage_rounds(summaries: Mapping[str, ShrinkerSummary], path: str | Path) -> Path:
-    """Per shrinkage method, the mean over seeds of each round's shrink index and sampled mean metric."""
-    fig = Figure(figsize=(10, 4))
-    size_ax, mean_ax = fig.subplots(1, 2)
-    for index, (name, summary) in enumerate(summaries.items()):
-        longest = max(len(r) for r in summary.rounds)
-        for ax, key in ((size_ax, "shrink_index"), (mean_ax, "mean")):
-            per_round = [
-                np.nanmean([float(rounds[i][key]) for rounds in summary.rounds if len(rounds) > i])
-                for i in range(longest)
-            ]
-            ax.plot(range(longest), per_round, marker="o", color=f"C{index}", label=name)
-    size_ax.set(xlabel="round", ylabel="shrink index (size / parent size)", yscale="log")
-    for ax in (size_ax, mean_ax):
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    mean_ax.set(xlabel="round", ylabel="mean sampled metric")
-    for ax in (size_ax, mean_ax):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
     return save_png(fig, path)

@@ -239,6 +239,12 @@ class CSCOSpace:
                     variants[variant] = None
         return list(variants)
 
+    def distance(self, a: Arch, b: Arch) -> int:
+        """Edges present in one of ``a`` and ``b`` but not the other, over all stages: adding or
+        removing an edge is one step, moving one is two (the neighbourhoods of search-space
+        shrinkage)."""
+        return int(np.abs(self.encode(a) - self.encode(b)).sum())
+
     def describe(self, arch: Arch) -> str:
         """One line per stage, for logs: ``stage 0: 0->1 1->2 | sources [0, 3, ...] | leaves [2, ...]``."""
         self.validate(arch)

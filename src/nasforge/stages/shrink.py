@@ -1,0 +1,107 @@
+"""The ``shrink`` stage: LISSNAS on a search space with a real evaluator, handing on the shrunk space
+and its evaluations (labels for a predictor)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nasforge.core.arch import SearchSpace
+from nasforge.core.history import History
+from nasforge.core.search.shrinkage import lissnas_shrink
+from nasforge.pipeline import RunContext, ShrinkResult, write_json
+from nasforge.utils.pylogger import RankedLogger
+
+__all__ = ["ShrinkStage"]
+
+log = RankedLogger(__name__)
+
+
+class ShrinkStage:
+    """Shrink ``space`` with LISSNAS (:func:`~nasforge.core.search.shrinkage.lissnas_shrink`),
+    evaluating architectures with ``evaluator`` (proxy training, a supernet's scores, ...).
+
+    Every evaluation goes to ``<folder>/history.jsonl`` as it finishes, so a killed stage resumes
+    without evaluating anything again. Writes ``<folder>/shrunk_space.json`` (the space the later
+    stages search: a real search space whose histories never mix with the parent's),
+    ``<folder>/rounds.json`` and ``<folder>/shrinkage_rounds.png``.
+
+    Args:
+        space: the space to shrink; it needs ``distance(a, b)``.
+        evaluator: partial completed with ``space=`` and ``datamodule=`` into ``arch -> metrics``.
+        metric: the metric to rank by (default: ``"acc"``); ``mode``: ``"max"`` or ``"min"``.
+        samples_per_round, num_seeds, radius, max_rounds, min_improvement, seed: LISSNAS's settings.
+        name: stage name (default: ``"shrink"``).
+        folder: sub-folder of the run folder (default: ``"shrink"``).
+    """
+
+    produces = ShrinkResult
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        evaluator: Callable[..., Callable[..., Any]],
+        metric: str = "acc",
+        mode: str = "max",
+        samples_per_round: int = 20,
+        num_seeds: int = 3,
+        radius: int = 2,
+        max_rounds: int = 3,
+        min_improvement: float = 0.0,
+        seed: int = 0,
+        name: str = "shrink",
+        folder: str = "shrink",
+    ) -> None:
+        self.space, self.evaluator, self.metric, self.mode = space, evaluator, metric, mode
+        self.settings = {
+            "samples_per_round": samples_per_round,
+            "num_seeds": num_seeds,
+            "radius": radius,
+            "max_rounds": max_rounds,
+            "min_improvement": min_improvement,
+            "seed": seed,
+        }
+        self.name, self.folder = name, folder
+
+    @property
+    def consumes(self) -> dict[str, type]:
+        return {}
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        return (self.folder,)
+
+    def run(self, context: RunContext) -> ShrinkResult:
+        from nasforge.core.search.plots import plot_shrinkage_rounds
+
+        out = context.output_dir / self.folder
+        evaluate = self.evaluator(space=self.space, datamodule=context.datamodule)
+        history = History(out / "history.jsonl")
+        log.info(f"Shrinking {self.space.name} with LISSNAS ({self.settings}), evaluating with {evaluate!r}")
+        outcome = lissnas_shrink(self.space, evaluate, history, self.metric, self.mode, **self.settings)
+        rounds = [r.to_json() for r in outcome.rounds]
+        write_json(out / "rounds.json", {"space": outcome.space.name, "rounds": rounds})
+        plot_shrinkage_rounds({"lissnas": [rounds]}, out / "shrinkage_rounds.png")
+        space_file = outcome.space.save(out / "shrunk_space.json")
+        chosen = next(r for r in outcome.rounds if r.space == outcome.space.name)
+        for record in outcome.rounds:
+            size = "uncountable" if record.size is None else f"{record.size:.0f} architectures"
+            log.info(
+                f"Round {record.round}: {record.space}, {size}, mean {self.metric} {record.mean:.4g}, best "
+                f"{record.best:.4g}, diversity {record.diversity:.2f}"
+            )
+        prefix = f"{self.name}/"
+        metrics: dict[str, Any] = {
+            f"{prefix}rounds": len(outcome.rounds),
+            f"{prefix}evaluations": len(history),
+            f"{prefix}mean_{self.metric}": chosen.mean,
+            f"{prefix}best_{self.metric}": chosen.best,
+            f"{prefix}diversity": chosen.diversity,
+            f"{prefix}first_round_mean_{self.metric}": outcome.rounds[0].mean,
+            f"{prefix}labels_std_{self.metric}": statistics.pstdev(e.metrics[self.metric] for e in history),
+        }
+        if chosen.shrink_index is not None:
+            metrics[f"{prefix}shrink_index"] = chosen.shrink_index
+        return ShrinkResult(metrics=metrics, history=str(history.path), space_file=str(Path(space_file)))
