@@ -11,7 +11,7 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import History
 from nasforge.core.predictors import ArchPredictor, PredictedScore
 from nasforge.core.search import MetropolisHastingsEvolution, SearchStrategy, run_search
-from nasforge.core.search.subspace import InParent, SubSpace, load_subspace
+from nasforge.core.search.subspace import InParent, load_subspace, original_arch
 from nasforge.pipeline import (
     Candidate,
     PredictorResult,
@@ -131,7 +131,7 @@ class PredictorSearchStage:
             histories[name] = history
         self._plot(histories, out)
         best = histories[self.main].top_k("score", self.top_k, "max")
-        archs = [_in_parent(space, e.arch) for e in best]
+        archs = [original_arch(space, e.arch) for e in best]
         exact = self._exact_costs(context, archs)
         candidates = tuple(
             Candidate(arch, {**e.metrics, **costs}) for arch, e, costs in zip(archs, best, exact, strict=True)
@@ -187,10 +187,6 @@ class PredictorSearchStage:
     def __repr__(self) -> str:
         strategies = list(self.strategies)
         return f"{type(self).__name__}(name={self.name!r}, strategies={strategies}, budget={self.budget})"
-
-
-def _in_parent(space: SearchSpace, arch: Arch) -> Arch:
-    return space.to_parent(arch) if isinstance(space, SubSpace) else arch
 
 
 def _snake_case(name: str) -> str:

@@ -10,14 +10,24 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from nasforge.core.arch import Arch
+from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import History
 from nasforge.core.search import SearchStrategy, run_search
 from nasforge.core.search.pareto import pareto_front
-from nasforge.pipeline import Candidate, RunContext, SearchResult, WeightsResult, load_weights, write_json
+from nasforge.core.search.subspace import InParent, load_subspace, original_arch
+from nasforge.pipeline import (
+    Candidate,
+    RunContext,
+    SearchResult,
+    ShrinkResult,
+    StageResult,
+    WeightsResult,
+    load_weights,
+    write_json,
+)
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["SearchStage", "evaluation_device"]
+__all__ = ["SearchStage", "evaluation_device", "load_supernet"]
 
 log = RankedLogger(__name__)
 
@@ -28,6 +38,17 @@ def evaluation_device(cfg: DictConfig) -> torch.device:
     if accelerator in ("gpu", "cuda", "auto") and torch.cuda.is_available():
         return torch.device("cuda")
     return torch.device("cpu")
+
+
+def load_supernet(context: RunContext, stage: str) -> torch.nn.Module:
+    """The network of ``cfg.model`` rebuilt on the run's data with the final weights that stage
+    ``stage`` saved, in eval mode on the evaluation device."""
+    path = context.result(stage, WeightsResult).weights
+    module = context.build_model(context.cfg.model)
+    load_weights(module.net, path, stage, context)
+    device = evaluation_device(context.cfg)
+    log.info(f"Supernet of {module.net.space.name} with the weights of stage '{stage}' ({path}) on {device}")
+    return module.net.to(device).eval()
 
 
 class SearchStage:
@@ -51,6 +72,9 @@ class SearchStage:
             never evaluated (default: ``None``).
         supernet_stage: name of the stage that trained the supernet and saved its weights
             (default: ``"supernet"``).
+        space_stage: a stage whose :class:`~nasforge.pipeline.ShrinkResult` holds a shrunk space to
+            search instead of the supernet's whole space; its architectures are handed on as the
+            space's, so they retrain as any other (default: ``None``).
         progress: show a progress bar (default: ``True``).
         name: stage name (default: ``"search"``).
         folder: sub-folder of the run folder for the history and reports, so that two searches of one
@@ -67,6 +91,7 @@ class SearchStage:
         top_k: int = 3,
         cost_limits: Mapping[str, float] | None = None,
         supernet_stage: str = "supernet",
+        space_stage: str | None = None,
         progress: bool = True,
         name: str = "search",
         folder: str = "",
@@ -75,12 +100,16 @@ class SearchStage:
         self.metric, self.mode, self.top_k = metric, mode, top_k
         self.cost_limits = dict(cost_limits or {})
         self.supernet_stage, self.progress, self.name, self.folder = supernet_stage, progress, name, folder
+        self.space_stage = space_stage
 
     produces = SearchResult
 
     @property
-    def consumes(self) -> dict[str, type[WeightsResult]]:
-        return {self.supernet_stage: WeightsResult}
+    def consumes(self) -> dict[str, type[StageResult]]:
+        inputs: dict[str, type[StageResult]] = {self.supernet_stage: WeightsResult}
+        if self.space_stage is not None:
+            inputs[self.space_stage] = ShrinkResult
+        return inputs
 
     @property
     def writes(self) -> tuple[str, ...]:
@@ -89,12 +118,17 @@ class SearchStage:
 
     def run(self, context: RunContext) -> SearchResult:
         out = context.output_dir / self.folder
-        supernet = self._load_supernet(context)
+        supernet = load_supernet(context, self.supernet_stage)
         evaluate = self.evaluator(supernet=supernet, datamodule=context.datamodule)
+        space: SearchSpace = supernet.space
+        if self.space_stage is not None:
+            space = load_subspace(context.result(self.space_stage, ShrinkResult).space_file, supernet.space)
+            log.info(f"Searching the shrunk space {space.name} of stage {self.space_stage!r}")
+            evaluate = InParent(space, evaluate)
         history = History(out / "history.jsonl")
         started, done_before = time.perf_counter(), len(history)
         run_search(
-            supernet.space,
+            space,
             self.strategy,
             evaluate,
             history,
@@ -115,18 +149,10 @@ class SearchStage:
         }
         if len(history) > done_before and minutes > 0:
             metrics["search/evaluations_per_minute"] = (len(history) - done_before) / minutes
-        candidates = tuple(Candidate(e.arch, e.metrics) for e in top)
+        candidates = tuple(Candidate(original_arch(space, e.arch), e.metrics) for e in top)
         top_k = [c.to_json() for c in candidates]
         write_json(out / "top_k.json", {"metric": self.metric, "mode": self.mode, "top_k": top_k})
         return SearchResult(metrics=metrics, history=str(history.path), top_k=candidates, pareto=pareto)
-
-    def _load_supernet(self, context: RunContext) -> torch.nn.Module:
-        path = context.result(self.supernet_stage, WeightsResult).weights
-        module = context.build_model(context.cfg.model)
-        load_weights(module.net, path, self.supernet_stage, context)
-        device = evaluation_device(context.cfg)
-        log.info(f"Searching {module.net.space.name} with supernet weights {path} on {device}")
-        return module.net.to(device).eval()
 
     def _constraint(self, evaluate: Any) -> Callable[[Arch], bool]:
         def within_limits(arch: Arch) -> bool:

@@ -11,7 +11,8 @@ from typing import Any
 from nasforge.core.arch import SearchSpace
 from nasforge.core.history import History
 from nasforge.core.search.shrinkage import lissnas_shrink
-from nasforge.pipeline import RunContext, ShrinkResult, write_json
+from nasforge.pipeline import RunContext, ShrinkResult, StageResult, WeightsResult, write_json
+from nasforge.stages.search import load_supernet
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["ShrinkStage"]
@@ -29,8 +30,12 @@ class ShrinkStage:
     ``<folder>/rounds.json`` and ``<folder>/shrinkage_rounds.png``.
 
     Args:
-        space: the space to shrink; it needs ``distance(a, b)``.
-        evaluator: partial completed with ``space=`` and ``datamodule=`` into ``arch -> metrics``.
+        space: the space to shrink; it needs ``distance(a, b)``; ``None`` with ``supernet_stage``.
+        evaluator: partial completed with ``space=`` and ``datamodule=`` into ``arch -> metrics``
+            (proxy training), or with ``supernet=`` and ``datamodule=`` when ``supernet_stage`` is set
+            (scores on the supernet's inherited weights).
+        supernet_stage: a stage that saved supernet weights: the space shrunk is that supernet's and
+            the evaluator scores on it (default: ``None``).
         metric: the metric to rank by (default: ``"acc"``); ``mode``: ``"max"`` or ``"min"``.
         samples_per_round, num_seeds, radius, max_rounds, min_improvement, seed: LISSNAS's settings.
         name: stage name (default: ``"shrink"``).
@@ -41,8 +46,9 @@ class ShrinkStage:
 
     def __init__(
         self,
-        space: SearchSpace,
+        space: SearchSpace | None,
         evaluator: Callable[..., Callable[..., Any]],
+        supernet_stage: str | None = None,
         metric: str = "acc",
         mode: str = "max",
         samples_per_round: int = 20,
@@ -54,7 +60,10 @@ class ShrinkStage:
         name: str = "shrink",
         folder: str = "shrink",
     ) -> None:
+        if (space is None) == (supernet_stage is None):
+            raise ValueError("ShrinkStage: give either a space (proxy evaluation) or a supernet_stage")
         self.space, self.evaluator, self.metric, self.mode = space, evaluator, metric, mode
+        self.supernet_stage = supernet_stage
         self.settings = {
             "samples_per_round": samples_per_round,
             "num_seeds": num_seeds,
@@ -66,8 +75,8 @@ class ShrinkStage:
         self.name, self.folder = name, folder
 
     @property
-    def consumes(self) -> dict[str, type]:
-        return {}
+    def consumes(self) -> dict[str, type[StageResult]]:
+        return {self.supernet_stage: WeightsResult} if self.supernet_stage else {}
 
     @property
     def writes(self) -> tuple[str, ...]:
@@ -77,10 +86,10 @@ class ShrinkStage:
         from nasforge.core.search.plots import plot_shrinkage_rounds
 
         out = context.output_dir / self.folder
-        evaluate = self.evaluator(space=self.space, datamodule=context.datamodule)
+        space, evaluate = self._evaluator(context)
         history = History(out / "history.jsonl")
-        log.info(f"Shrinking {self.space.name} with LISSNAS ({self.settings}), evaluating with {evaluate!r}")
-        outcome = lissnas_shrink(self.space, evaluate, history, self.metric, self.mode, **self.settings)
+        log.info(f"Shrinking {space.name} with LISSNAS ({self.settings}), evaluating with {evaluate!r}")
+        outcome = lissnas_shrink(space, evaluate, history, self.metric, self.mode, **self.settings)
         rounds = [r.to_json() for r in outcome.rounds]
         write_json(out / "rounds.json", {"space": outcome.space.name, "rounds": rounds})
         plot_shrinkage_rounds({"lissnas": [rounds]}, out / "shrinkage_rounds.png")
@@ -105,3 +114,11 @@ class ShrinkStage:
         if chosen.shrink_index is not None:
             metrics[f"{prefix}shrink_index"] = chosen.shrink_index
         return ShrinkResult(metrics=metrics, history=str(history.path), space_file=str(Path(space_file)))
+
+    def _evaluator(self, context: RunContext) -> tuple[SearchSpace, Callable[..., Any]]:
+        """The space to shrink and its evaluator: proxy training on ``space``, or scores on the
+        supernet of ``supernet_stage``."""
+        if self.supernet_stage is None:
+            return self.space, self.evaluator(space=self.space, datamodule=context.datamodule)  # type: ignore[return-value]
+        supernet = load_supernet(context, self.supernet_stage)
+        return supernet.space, self.evaluator(supernet=supernet, datamodule=context.datamodule)

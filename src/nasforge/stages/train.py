@@ -7,9 +7,18 @@ from typing import Any
 
 import hydra
 import torch
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
-from nasforge.pipeline import RunContext, TrainResult, WeightsResult, fit_model, floats, load_weights
+from nasforge.pipeline import (
+    RunContext,
+    ShrinkResult,
+    StageResult,
+    TrainResult,
+    WeightsResult,
+    fit_model,
+    floats,
+    load_weights,
+)
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["TrainStage"]
@@ -32,6 +41,9 @@ class TrainStage:
             supernet that trains longer than the final model (default: None).
         init_from: name of an earlier stage whose saved weights the network starts from, e.g. a
             second supernet shot starting from the first (default: None, a fresh start).
+        space_stage: an earlier stage whose :class:`~nasforge.pipeline.ShrinkResult` holds a shrunk
+            space: the supernet's sampler then draws only that space's paths (its ``space_file`` is
+            set), e.g. a supernet trained on LISSNAS's space (default: None).
     """
 
     def __init__(
@@ -42,6 +54,7 @@ class TrainStage:
         metrics_prefix: str = "",
         trainer: Mapping[str, Any] | None = None,
         init_from: str | None = None,
+        space_stage: str | None = None,
     ) -> None:
         self.trainer_overrides = dict(trainer or {})
         self.name = name
@@ -49,17 +62,23 @@ class TrainStage:
         self.save_weights = save_weights
         self.metrics_prefix = metrics_prefix
         self.init_from = init_from
+        self.space_stage = space_stage
 
     @property
     def produces(self) -> type[TrainResult]:
         return WeightsResult if self.save_weights else TrainResult
 
     @property
-    def consumes(self) -> dict[str, type[WeightsResult]]:
-        return {self.init_from: WeightsResult} if self.init_from else {}
+    def consumes(self) -> dict[str, type[StageResult]]:
+        inputs: dict[str, type[StageResult]] = {self.init_from: WeightsResult} if self.init_from else {}
+        if self.space_stage:
+            inputs[self.space_stage] = ShrinkResult
+        return inputs
 
     def run(self, context: RunContext) -> TrainResult:
         run_cfg = context.run_config(context.cfg.model)
+        if self.space_stage:
+            self._restrict_paths(run_cfg, context.result(self.space_stage, ShrinkResult).space_file)
         model = hydra.utils.instantiate(run_cfg.model)
         if self.init_from:
             weights = context.result(self.init_from, WeightsResult).weights
@@ -82,6 +101,18 @@ class TrainStage:
         if weights_file is not None:
             return WeightsResult(metrics=metrics, best_checkpoint=best_path, weights=str(weights_file))
         return TrainResult(metrics=metrics, best_checkpoint=best_path)
+
+    def _restrict_paths(self, run_cfg: DictConfig, space_file: str) -> None:
+        sampler = run_cfg.model.get("sampler")
+        if sampler is None or "space_file" not in sampler:
+            raise ValueError(
+                f"TrainStage {self.name!r}: space_stage={self.space_stage!r} needs a supernet whose sampler "
+                f"takes `space_file` (e.g. sampler@model.sampler=single_operator_any_connection); "
+                f"model.sampler is {OmegaConf.to_container(sampler) if sampler is not None else None}"
+            )
+        with open_dict(run_cfg):
+            run_cfg.model.sampler.space_file = space_file
+        log.info(f"Training only the paths of the shrunk space of stage '{self.space_stage}' ({space_file})")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, test={self.test})"

@@ -22,7 +22,7 @@ from nasforge.core.arch import Arch, InvalidArchError, SearchSpace, check_arch, 
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
 from nasforge.core.tabular.categorical_space import CategoricalSpace
 
-__all__ = ["InParent", "PrunedSpace", "ShrunkSpace", "SubSpace", "load_subspace"]
+__all__ = ["InParent", "PrunedSpace", "ShrunkSpace", "SubSpace", "load_subspace", "original_arch"]
 
 #: draws a sub-space makes before it gives up on landing inside itself
 _MAX_TRIES = 200
@@ -311,7 +311,17 @@ class InParent:
             return self.evaluate(self.space.to_parent(arch))
         return self.evaluate_batch([arch])[0]
 
+    def cost(self, arch: Arch) -> Mapping[str, float]:
+        """The parent evaluator's costs of ``arch`` (for cost limits and reports)."""
+        return self.evaluate.cost(self.space.to_parent(arch))
+
     def evaluate_batch(self, archs: Sequence[Arch]) -> list[Mapping[str, float]]:
         parents = [self.space.to_parent(a) for a in archs]
         batched = getattr(self.evaluate, "evaluate_batch", None)
         return list(batched(parents)) if batched is not None else [self.evaluate(a) for a in parents]
+
+
+def original_arch(space: SearchSpace, arch: Arch) -> Arch:
+    """``arch`` as an architecture of the space ``space`` was made from (itself when ``space`` is not
+    a sub-space): what a search in a sub-space hands on, so it retrains as any other."""
+    return space.to_parent(arch) if isinstance(space, SubSpace) else arch

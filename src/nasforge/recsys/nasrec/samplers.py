@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.sampling import WarmupSampler
+from nasforge.core.search.subspace import SubSpace, load_subspace
 from nasforge.recsys.nasrec.block_path import BlockPath, NASRecPath, full_path, path_from_arch
 from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS
 from nasforge.recsys.nasrec.space import NASRecSpace
@@ -28,11 +30,32 @@ class NASRecSampler(WarmupSampler[NASRecPath]):
         warmup_steps: full-path warm-up, see :class:`~nasforge.core.sampling.WarmupSampler`
             (default: ``0``).
         seed: seed of the per-step draws (default: ``0``).
+        space_file: a saved sub-space of ``space`` (e.g. LISSNAS's shrunk space) whose architectures
+            are the only paths drawn, for a sampler that draws architectures of the space
+            (default: ``None``, the whole space).
     """
 
-    def __init__(self, space: NASRecSpace, warmup_steps: int = 0, seed: int = 0) -> None:
+    #: whether the sampler draws whole architectures of the space, so a sub-space can restrict it
+    draws_architectures = False
+
+    def __init__(
+        self, space: NASRecSpace, warmup_steps: int = 0, seed: int = 0, space_file: str | None = None
+    ) -> None:
         self.space = space
+        self.paths_space: SearchSpace = space
+        if space_file is not None:
+            if not self.draws_architectures:
+                raise ValueError(
+                    f"{type(self).__name__} builds its paths itself and cannot be restricted to a sub-space "
+                    "(space_file); use single_operator_any_connection"
+                )
+            self.paths_space = load_subspace(space_file, space)
         super().__init__(warmup_steps, seed)
+
+    def architecture(self, rng: np.random.Generator) -> Arch:
+        """An architecture of the space (of the sub-space, when one is given), as the space's."""
+        arch = self.paths_space.sample(rng)
+        return self.paths_space.to_parent(arch) if isinstance(self.paths_space, SubSpace) else arch
 
     def full(self) -> NASRecPath:
         return full_path(self.space)
@@ -41,8 +64,10 @@ class NASRecSampler(WarmupSampler[NASRecPath]):
 class SingleOperatorAnyConnection(NASRecSampler):
     """NASRec's sampler: one operator per block, ``1 + Binomial(k, 0.5)`` sources per input list."""
 
+    draws_architectures = True
+
     def sample(self, rng: np.random.Generator) -> NASRecPath:
-        return path_from_arch(self.space.sample(rng))
+        return path_from_arch(self.architecture(rng))
 
 
 class SinglePath(NASRecSampler):

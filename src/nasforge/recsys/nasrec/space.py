@@ -135,6 +135,21 @@ class NASRecSpace:
             parts.append([float(block["dense_to_sparse"]), float(block["sparse_to_dense"])])
         return np.concatenate(parts).astype(np.float32)
 
+    def distance(self, a: Arch, b: Arch) -> int:
+        """Genes that differ, block by block: each operator, width and switch that differs counts one,
+        each source in one connection list but not the other counts one (the neighbourhoods of
+        search-space shrinkage)."""
+        self.validate(a)
+        self.validate(b)
+        steps = 0
+        for left, right in zip(a.genes["blocks"], b.genes["blocks"], strict=True):
+            for key in left:
+                if key in CONNECTION_KEYS:
+                    steps += len(set(left[key]) ^ set(right[key]))
+                else:
+                    steps += left[key] != right[key]
+        return steps
+
     @property
     def encoding_size(self) -> int:
         per_block = len(self.dense_ops) + len(self.sparse_ops) + 4 + len(CONNECTION_KEYS) * self.num_blocks
