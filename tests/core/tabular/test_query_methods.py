@@ -14,7 +14,7 @@ from nasforge.core.search import RandomSearch, RegularizedEvolution
 from nasforge.core.search.subspace import load_subspace
 from nasforge.core.tabular import TableEvaluator, read_nasbench_macro
 from nasforge.core.tabular.compare import best_found_curve, compare_methods, compare_shrinkers
-from nasforge.core.tabular.methods import ShrinkThenSearch, StrategySearch
+from nasforge.core.tabular.methods import QueryTask, ShrinkThenSearch, StrategySearch
 
 BUDGET = 40
 
@@ -38,7 +38,7 @@ def test_every_configured_method_spends_exactly_its_budget_of_distinct_queries(
     )
     for name, method in configured_methods.items():
         evaluator = TableEvaluator(table)
-        method.run(table.space, evaluator, tmp_path / name, BUDGET, 0, "mean_acc", "max")
+        method.run(QueryTask(table.space, evaluator, tmp_path / name, BUDGET, 0, "mean_acc", "max"))
         assert evaluator.queries == BUDGET, name
         assert len(set(evaluator.queried)) == len(evaluator.queried) == BUDGET, name
 
@@ -46,7 +46,7 @@ def test_every_configured_method_spends_exactly_its_budget_of_distinct_queries(
 def test_search_after_shrinking_stays_inside_and_opens_with_the_shrinkage_evaluations(table, tmp_path):
     method = ShrinkThenSearch(RegularizedEvolution(population_size=6, sample_size=2), samples_per_round=8)
     evaluator = TableEvaluator(table)
-    method.run(table.space, evaluator, tmp_path, BUDGET, 3, "mean_acc", "max")
+    method.run(QueryTask(table.space, evaluator, tmp_path, BUDGET, 3, "mean_acc", "max"))
     shrunk = load_subspace(tmp_path / "shrunk_space.json", table.space)
     search = History(tmp_path / "history.jsonl")
     shrink = History(tmp_path / "shrink.jsonl")
@@ -85,9 +85,9 @@ def test_a_comparison_resumes_at_the_run_that_was_cut_off(table, tmp_path):
     calls: list[int] = []
 
     class Counted(StrategySearch):
-        def run(self, space, evaluator, folder, budget, seed, metric, mode):
-            calls.append(seed)
-            super().run(space, evaluator, folder, budget, seed, metric, mode)
+        def run(self, task):
+            calls.append(task.seed)
+            super().run(task)
 
     methods = {"random": Counted(RandomSearch())}
     first = compare_methods(

@@ -182,30 +182,21 @@ def lissnas_shrink(
     """
     check_mode(mode)
     _check_positive(samples_per_round=samples_per_round, num_seeds=num_seeds, max_rounds=max_rounds)
-    scorer = _Scorer(space, evaluate, history, metric, mode)
-    parent_size = space_size(space)
-    rounds: list[ShrinkRound] = []
-    spaces: list[SearchSpace] = []
+    tracker = _Rounds(
+        space, evaluate, history, metric, mode, samples_per_round, seed, reference, top_for_diversity
+    )
     current: SearchSpace = space
     for round_index in range(max_rounds + 1):
-        samples = _draw_round(current, history, samples_per_round, seed, round_index)
-        values = scorer.score(samples, round_index)
-        spaces.append(current)
-        rounds.append(
-            _round_record(round_index, current, values, scorer, parent_size, reference, top_for_diversity)
-        )
-        improved = round_index == 0 or _better(
-            rounds[-1].mean, max(_signed(r.mean, mode) for r in rounds[:-1]), mode, min_improvement
-        )
-        if round_index > 0 and not improved:
+        record = tracker.sample(round_index, current)
+        best_before = max((_signed(r.mean, mode) for r in tracker.records[:-1]), default=-math.inf)
+        if round_index > 0 and not _better(record.mean, best_before, mode, min_improvement):
             break
         if round_index == max_rounds:
             break
-        seeds = [e.arch for e in scorer.ranked(round_index)[:num_seeds]]
+        seeds = [e.arch for e in tracker.scorer.ranked(round_index)[:num_seeds]]
         current = ShrunkSpace(space, seeds, radius)
-    shrunk = range(1, len(rounds))
-    chosen = max(shrunk, key=lambda i: (_signed(rounds[i].mean, mode), -i))
-    return ShrinkOutcome(spaces[chosen], tuple(rounds), tuple(spaces))  # type: ignore[arg-type]
+    chosen = max(range(1, len(tracker.records)), key=lambda i: (_signed(tracker.records[i].mean, mode), -i))
+    return tracker.outcome(tracker.spaces[chosen])  # type: ignore[arg-type]
 
 
 def prune_operations(
@@ -238,27 +229,58 @@ def prune_operations(
     _check_positive(samples_per_round=samples_per_round, rounds=rounds, removals_per_round=removals_per_round)
     if not 0 < worst_fraction < 1:
         raise ValueError(f"prune_operations: worst_fraction must lie in (0, 1), got {worst_fraction!r}")
-    scorer = _Scorer(space, evaluate, history, metric, mode)
-    parent_size = space_size(space)
-    records: list[ShrinkRound] = []
-    spaces: list[SearchSpace] = []
+    tracker = _Rounds(
+        space, evaluate, history, metric, mode, samples_per_round, seed, reference, top_for_diversity
+    )
     current = PrunedSpace(space, [])
     for round_index in range(rounds):
-        samples = _draw_round(current, history, samples_per_round, seed, round_index)
-        values = scorer.score(samples, round_index)
-        spaces.append(current)
-        records.append(
-            _round_record(round_index, current, values, scorer, parent_size, reference, top_for_diversity)
-        )
-        inside = [e for e in scorer.ranked(round_index) if current.contains(e.arch)]
+        tracker.sample(round_index, current)
+        inside = [e for e in tracker.scorer.ranked(round_index) if current.contains(e.arch)]
         for pair in _over_represented(space, inside, worst_fraction)[:removals_per_round]:
             smaller = PrunedSpace(space, [*current.removed, pair])
             if smaller.size >= min_size:
                 current = smaller
-    return ShrinkOutcome(current, tuple(records), tuple(spaces))
+    return tracker.outcome(current)
 
 
 # -- shared machinery ---------------------------------------------------------------------------------
+class _Rounds:
+    """The rounds of one shrinkage run: each samples a space, evaluates the samples through the
+    history and records what it saw."""
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        evaluate: Evaluate,
+        history: History,
+        metric: str,
+        mode: str,
+        samples_per_round: int,
+        seed: int,
+        reference: Sequence[Arch],
+        top_for_diversity: int,
+    ) -> None:
+        self.scorer = _Scorer(space, evaluate, history, metric, mode)
+        self.parent_size = space_size(space)
+        self.samples_per_round, self.seed = samples_per_round, seed
+        self.reference, self.top_for_diversity = reference, top_for_diversity
+        self.records: list[ShrinkRound] = []
+        self.spaces: list[SearchSpace] = []
+
+    def sample(self, round_index: int, space: SearchSpace) -> ShrinkRound:
+        samples = _draw_round(space, self.scorer.history, self.samples_per_round, self.seed, round_index)
+        values = self.scorer.score(samples, round_index)
+        record = _round_record(
+            round_index, space, values, self.scorer, self.parent_size, self.reference, self.top_for_diversity
+        )
+        self.spaces.append(space)
+        self.records.append(record)
+        return record
+
+    def outcome(self, chosen: SubSpace) -> ShrinkOutcome:
+        return ShrinkOutcome(chosen, tuple(self.records), tuple(self.spaces))
+
+
 class _Scorer:
     """Evaluations through the history: an architecture of the parent is evaluated once."""
 

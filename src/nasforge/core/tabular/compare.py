@@ -28,7 +28,7 @@ from nasforge.core.search.shrinkage import (
     space_size,
 )
 from nasforge.core.tabular.evaluator import TableEvaluator
-from nasforge.core.tabular.methods import QueryMethod
+from nasforge.core.tabular.methods import QueryMethod, QueryTask
 from nasforge.core.tabular.table import BenchmarkTable
 
 __all__ = ["MethodCurves", "ShrinkerSummary", "best_found_curve", "compare_methods", "compare_shrinkers"]
@@ -112,7 +112,7 @@ def _run_once(
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     evaluator = TableEvaluator(table)
-    method.run(table.space, evaluator, folder, budget, seed, metric, mode)
+    method.run(QueryTask(table.space, evaluator, folder, budget, seed, metric, mode))
     queried = [_key(genes) for genes in evaluator.queried][:budget]
     done.write_text(json.dumps({"seed": seed, "queries": queried}) + "\n")
     return queried

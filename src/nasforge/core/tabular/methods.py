@@ -23,45 +23,45 @@ from nasforge.core.search.shrinkage import lissnas_shrink
 from nasforge.core.search.subspace import SubSpace
 from nasforge.core.tabular.evaluator import TableEvaluator
 
-__all__ = ["PredictorGuidedSearch", "QueryMethod", "ShrinkThenSearch", "StrategySearch"]
+__all__ = ["PredictorGuidedSearch", "QueryMethod", "QueryTask", "ShrinkThenSearch", "StrategySearch"]
+
+
+@dataclass(frozen=True)
+class QueryTask:
+    """One run of a method: search ``space`` with at most ``budget`` distinct queries of
+    ``evaluator``, drawing from ``seed``, optimising ``metric`` (``mode``), keeping files in ``folder``."""
+
+    space: SearchSpace
+    evaluator: TableEvaluator
+    folder: Path
+    budget: int
+    seed: int
+    metric: str
+    mode: str
 
 
 @runtime_checkable
 class QueryMethod(Protocol):
-    """A search that spends a query budget on ``evaluator``, keeping its files in ``folder``."""
+    """A search that spends a task's query budget."""
 
-    def run(
-        self,
-        space: SearchSpace,
-        evaluator: TableEvaluator,
-        folder: Path,
-        budget: int,
-        seed: int,
-        metric: str,
-        mode: str,
-    ) -> None: ...
+    def run(self, task: QueryTask) -> None: ...
 
 
 def _seeded(strategy: SearchStrategy, seed: int) -> SearchStrategy:
     return dataclasses.replace(strategy, seed=seed)
 
 
-def _search_until(
-    space: SearchSpace,
-    strategy: SearchStrategy,
-    evaluator: TableEvaluator,
-    history: History,
-    budget: int,
-    metric: str,
-    mode: str,
-) -> None:
-    """Run ``strategy`` until ``evaluator`` has answered ``budget`` distinct queries: architectures
-    queried before the search (e.g. while shrinking) cost nothing when the search meets them again,
-    so the search is extended until the budget is spent."""
-    while evaluator.queries < budget:
-        steps = len(history) + budget - evaluator.queries
+def _search_until(task: QueryTask, space: SearchSpace, strategy: SearchStrategy, history: History) -> None:
+    """Run ``strategy`` in ``space`` until the task's evaluator has answered its budget of distinct
+    queries: architectures
+    queried before the search (e.g. while shrinking) cost nothing when the search meets
+    them again, so the search is extended until the budget is spent."""
+    while task.evaluator.queries < task.budget:
+        steps = len(history) + task.budget - task.evaluator.queries
         try:
-            run_search(space, strategy, evaluator, history, steps, metric, mode, progress=False)
+            run_search(
+                space, strategy, task.evaluator, history, steps, task.metric, task.mode, progress=False
+            )
         except NoFeasibleArchError:  # the space has no unseen architecture left
             break
 
@@ -76,18 +76,9 @@ class StrategySearch:
 
     strategy: SearchStrategy
 
-    def run(
-        self,
-        space: SearchSpace,
-        evaluator: TableEvaluator,
-        folder: Path,
-        budget: int,
-        seed: int,
-        metric: str,
-        mode: str,
-    ) -> None:
-        history = History(folder / "history.jsonl", sync=False)
-        _search_until(space, _seeded(self.strategy, seed), evaluator, history, budget, metric, mode)
+    def run(self, task: QueryTask) -> None:
+        history = History(task.folder / "history.jsonl", sync=False)
+        _search_until(task, task.space, _seeded(self.strategy, task.seed), history)
 
 
 @dataclass(frozen=True)
@@ -118,42 +109,40 @@ class PredictorGuidedSearch:
         if self.refits < 1 or self.predictor_budget < 1:
             raise ValueError("PredictorGuidedSearch: refits and predictor_budget must be positive")
 
-    def run(
-        self,
-        space: SearchSpace,
-        evaluator: TableEvaluator,
-        folder: Path,
-        budget: int,
-        seed: int,
-        metric: str,
-        mode: str,
-    ) -> None:
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5052]))
+    def run(self, task: QueryTask) -> None:
+        rng = np.random.default_rng(np.random.SeedSequence([task.seed, 0x5052]))
         labelled: dict[Arch, float] = {}
-        start = max(2, round(budget * self.initial))
+        start = min(task.budget, max(2, round(task.budget * self.initial)))
         for _ in range(start * 50):
-            if len(labelled) >= min(start, budget):
+            if len(labelled) >= start:
                 break
-            arch = space.sample(rng)
+            arch = task.space.sample(rng)
             if arch not in labelled:
-                labelled[arch] = evaluator(arch)[metric]
-        sign = 1.0 if mode == "max" else -1.0
+                labelled[arch] = task.evaluator(arch)[task.metric]
+        sign = 1.0 if task.mode == "max" else -1.0
         for round_index in range(self.refits):
-            want = budget - evaluator.queries
+            want = task.budget - task.evaluator.queries
             if want <= 0:
                 break
             share = -(-want // (self.refits - round_index))
-            model = self.predictor(space=space, seed=seed)
+            model = self.predictor(space=task.space, seed=task.seed)
             model.fit(list(labelled), [sign * v for v in labelled.values()])
-            history = History(folder / f"predictor_round_{round_index}.jsonl", sync=False)
-            scores = _PredictedMetric(model)
-            strategy = _seeded(self.strategy, seed * 1000 + round_index)
+            history = History(task.folder / f"predictor_round_{round_index}.jsonl", sync=False)
+            strategy = _seeded(self.strategy, task.seed * 1000 + round_index)
+            predicted = _PredictedMetric(model)
             run_search(
-                space, strategy, scores, history, self.predictor_budget, "score", "max", progress=False
+                task.space,
+                strategy,
+                predicted,
+                history,
+                self.predictor_budget,
+                "score",
+                "max",
+                progress=False,
             )
             fresh = [e.arch for e in history.top_k("score", len(history), "max") if e.arch not in labelled]
             for arch in fresh[:share]:
-                labelled[arch] = evaluator(arch)[metric]
+                labelled[arch] = task.evaluator(arch)[task.metric]
 
 
 def _warm_start(history: History, shrink_history: History, space: SubSpace, metric: str, mode: str) -> None:
@@ -185,7 +174,11 @@ class ShrinkThenSearch:
     Args:
         strategy: the search run in the shrunk space for the rest of the budget.
         samples_per_round, num_seeds, radius, max_rounds, min_improvement: the shrinkage's settings
-            (see :func:`~nasforge.core.search.shrinkage.lissnas_shrink`).
+            (see :func:`~nasforge.core.search.shrinkage.lissnas_shrink`); the rounds are capped so that
+            the shrinkage leaves at least two rounds' worth of the budget to the search.
+        warm_start: open the search's history with the shrinkage's evaluations inside the shrunk
+            space, worst first (already paid for; an evolution's first population is their best)
+            (default: ``True``).
     """
 
     strategy: SearchStrategy
@@ -196,33 +189,24 @@ class ShrinkThenSearch:
     min_improvement: float = 0.0
     warm_start: bool = True
 
-    def run(
-        self,
-        space: SearchSpace,
-        evaluator: TableEvaluator,
-        folder: Path,
-        budget: int,
-        seed: int,
-        metric: str,
-        mode: str,
-    ) -> None:
-        rounds = min(self.max_rounds, max(1, budget // self.samples_per_round - 2))
-        shrink_history = History(folder / "shrink.jsonl", sync=False)
+    def run(self, task: QueryTask) -> None:
+        rounds = min(self.max_rounds, max(1, task.budget // self.samples_per_round - 2))
+        shrink_history = History(task.folder / "shrink.jsonl", sync=False)
         outcome = lissnas_shrink(
-            space,
-            evaluator,
+            task.space,
+            task.evaluator,
             shrink_history,
-            metric,
-            mode,
+            task.metric,
+            task.mode,
             samples_per_round=self.samples_per_round,
             num_seeds=self.num_seeds,
             radius=self.radius,
             max_rounds=rounds,
             min_improvement=self.min_improvement,
-            seed=seed,
+            seed=task.seed,
         )
-        outcome.space.save(folder / "shrunk_space.json")
-        history = History(folder / "history.jsonl", sync=False)
+        outcome.space.save(task.folder / "shrunk_space.json")
+        history = History(task.folder / "history.jsonl", sync=False)
         if self.warm_start and not len(history):
-            _warm_start(history, shrink_history, outcome.space, metric, mode)
-        _search_until(outcome.space, _seeded(self.strategy, seed), evaluator, history, budget, metric, mode)
+            _warm_start(history, shrink_history, outcome.space, task.metric, task.mode)
+        _search_until(task, outcome.space, _seeded(self.strategy, task.seed), history)
