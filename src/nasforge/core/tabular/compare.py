@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.progress import Progress
@@ -156,46 +157,40 @@ def compare_shrinkers(
     mode: str = "max",
     *,
     top_fraction: float = 0.01,
-    samples_per_round: int = 10,
-    num_seeds: int = 3,
-    radius: int = 2,
-    max_rounds: int = 3,
-    min_improvement: float = 0.0,
+    **lissnas: Any,
 ) -> dict[str, ShrinkerSummary]:
-    """LISSNAS against operation pruning at the same number of evaluations, per seed: each method
-    samples ``samples_per_round`` architectures a round for as many rounds as LISSNAS ran; reported is
-    the space each chose, with the share of the table's top ``top_fraction`` still inside."""
+    """LISSNAS (``lissnas``: the settings of :func:`~nasforge.core.search.shrinkage.lissnas_shrink`)
+    against operation pruning at the same number of evaluations, per seed: pruning samples as many
+    architectures a round for as many rounds as LISSNAS ran, down to LISSNAS's size; reported is the
+    space each chose, with the share of the table's top ``top_fraction`` still inside."""
     reference = table.top_fraction(metric, top_fraction, mode)
     outcomes: dict[str, list[ShrinkOutcome]] = {"lissnas": [], "operation_pruning": []}
     for seed in seeds:
-        lissnas = lissnas_shrink(
+        runs = {name: _fresh_history(folder / name / f"seed_{seed}.jsonl") for name in outcomes}
+        shrunk = lissnas_shrink(
             table.space,
             TableEvaluator(table),
-            _fresh_history(folder / "lissnas" / f"seed_{seed}.jsonl"),
+            runs["lissnas"],
             metric,
             mode,
-            samples_per_round=samples_per_round,
-            num_seeds=num_seeds,
-            radius=radius,
-            max_rounds=max_rounds,
-            min_improvement=min_improvement,
             reference=reference,
             seed=seed,
+            **lissnas,
         )
-        pruning = prune_operations(
-            table.space,  # type: ignore[arg-type]
+        pruned = prune_operations(
+            table.space,
             TableEvaluator(table),
-            _fresh_history(folder / "operation_pruning" / f"seed_{seed}.jsonl"),
+            runs["operation_pruning"],
             metric,
             mode,
-            samples_per_round=samples_per_round,
-            rounds=len(lissnas.rounds),
-            min_size=space_size(lissnas.space) or 1,
+            samples_per_round=shrunk.rounds[0].samples,
+            rounds=len(shrunk.rounds),
+            min_size=space_size(shrunk.space) or 1,
             reference=reference,
             seed=seed,
         )
-        outcomes["lissnas"].append(lissnas)
-        outcomes["operation_pruning"].append(pruning)
+        outcomes["lissnas"].append(shrunk)
+        outcomes["operation_pruning"].append(pruned)
     return {name: _summarise(name, runs, reference, table, metric) for name, runs in outcomes.items()}
 
 
