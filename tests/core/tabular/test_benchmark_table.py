@@ -270,3 +270,10 @@ def test_published_macro_table_reads_when_present():
     assert [a.genes for a in best] == ["22212220"]
     assert round(table.metrics(best[0])["mean_acc"], 2) == 93.13
     assert round(float(table.values("mean_acc").min()), 2) == 45.36
+
+
+def test_a_json_table_given_as_csv_gets_a_short_error(nasbench_macro_json):
+    with pytest.raises(TableFormatError) as caught:
+        read_nasbench201_csv(nasbench_macro_json, ["val_acc"])
+    message = str(caught.value)
+    assert "is this a CSV file with a header line?" in message and len(message) < 1200

@@ -255,9 +255,18 @@ def _column_positions(path: Path, header: list[str], wanted: list[str]) -> dict[
         if header.count(name) != 1:
             problem = "is missing" if name not in header else "appears more than once"
             raise TableFormatError(
-                path, f"column {problem} from the header; the columns are {header}", line=1, field=name
+                path, f"column {problem} from the header; {_describe_header(header)}", line=1, field=name
             )
     return {name: header.index(name) for name in wanted}
+
+
+def _describe_header(header: list[str], most: int = 12, width: int = 40) -> str:
+    """The header's columns for an error message, cut short when the first line is not a CSV header
+    (a JSON file, say, whose one line holds the whole table)."""
+    shown = [name if len(name) <= width else name[:width] + "..." for name in header[:most]]
+    more = f" and {len(header) - most} more" if len(header) > most else ""
+    hint = "; is this a CSV file with a header line?" if any(len(n) > width for n in header) or more else ""
+    return f"the columns are {shown}{more}{hint}"
 
 
 def _number(path: Path, text: str, **where: Any) -> float:
