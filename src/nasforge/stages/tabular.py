@@ -112,7 +112,7 @@ class TabularComparisonStage:
             "report": self.report,
             "optimum": optimum,
             "methods": {name: result.summary() for name, result in curves.items()},
-            "shrinkage": {name: s.summary() for name, s in shrinkers.items()},
+            "shrinkage": {name: {**s.summary(), "rounds": s.rounds} for name, s in shrinkers.items()},
         }
         files = {
             "comparison": str(write_json(out / "comparison.json", summary)),

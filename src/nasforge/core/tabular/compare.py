@@ -8,9 +8,11 @@ finished runs and redoes the one that was cut off (runs on a table take millisec
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,7 +91,7 @@ def compare_methods(
 ) -> dict[str, MethodCurves]:
     """Run every method with every seed at ``budget`` queries; their best-found curves."""
     results: dict[str, MethodCurves] = {}
-    with Progress(disable=not progress, transient=True) as bar:
+    with Progress(disable=not progress, transient=True) as bar, _quiet(_SEARCH_LOGGER):
         task = bar.add_task("Comparing search methods", total=len(methods) * len(seeds))
         for name, method in methods.items():
             curves, counts = [], []
@@ -101,6 +103,23 @@ def compare_methods(
                 bar.advance(task)
             results[name] = MethodCurves(name, np.stack(curves), np.asarray(counts))
     return results
+
+
+#: the search loop's logger, whose per-search lines a comparison silences
+_SEARCH_LOGGER = "nasforge.core.search.run_search"
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Silence a module's INFO lines for a while: a comparison makes hundreds of short searches, and
+    its own progress bar says how far it is."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _run_once(
