@@ -205,3 +205,32 @@ def test_predictor_search_compares_strategies_and_hands_over_the_best(cifar_cont
 def test_predictor_search_rejects_a_baseline_that_is_not_a_strategy():
     with pytest.raises(TypeError, match="not a search strategy"):
         PredictorSearchStage(CSCOSpace(**SMALL), RandomSearch(), budget=4, baselines={"x": {"seed": 0}})
+
+
+class ChanceScore(WiringScore):
+    """Proxy training that never learns: every architecture at chance accuracy, whatever the seed."""
+
+    def __init__(self, space: CSCOSpace, datamodule: object, seed: int = 0) -> None:
+        super().__init__(space, datamodule)
+
+    def __call__(self, arch) -> dict[str, float]:
+        return {**super().__call__(arch), "acc": 0.1}
+
+
+def test_labels_at_chance_are_reported_and_their_predictor_tau_is_undefined(cifar_context, caplog):
+    space = CSCOSpace(**SMALL)
+    stage = GroundTruthStage(space, ChanceScore, num_samples=12, repeats=2, progress=False)
+    cifar_context.results["ground_truth"] = result = stage.run(cifar_context)
+    assert result.metrics["ground_truth/labels/at_chance_share"] == 1.0  # CIFAR-10: chance is 0.1
+    assert any("more steps or a lower rate" in p for p in result.metrics["ground_truth/labels/problems"])
+    assert "LABELS LOOK LIKE NOISE" in caplog.text
+    assert len(History(cifar_context.output_dir / "repeats.jsonl")) == 2
+    predictor = partial(ArchPredictor, kind="mlp", epochs=5)
+    metrics = (
+        PredictorStage(space, predictor, holdout_fraction=0.25, isomorphism_augmentation=False)
+        .run(cifar_context)
+        .metrics
+    )
+    assert metrics["predictor/quality_kendall_tau"] is None
+    assert "all 3 true values are tied" in metrics["predictor/quality_kendall_tau_undefined"]
+    assert metrics["predictor/cost_kendall_tau"] is not None

@@ -11,6 +11,7 @@ from nasforge.core.arch import SearchSpace
 from nasforge.core.history import History
 from nasforge.core.search import RandomSearch, run_search
 from nasforge.pipeline import LabelsResult, RunContext
+from nasforge.stages.label_check import check_stage_labels
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["GroundTruthStage"]
@@ -36,6 +37,11 @@ class GroundTruthStage:
         mode: ``"max"`` or ``"min"`` (default: ``"max"``).
         seed: seed of the samples (default: ``0``).
         progress: show a progress bar (default: ``True``).
+        repeats: architectures labelled again with another seed, to check that the labels rank
+            architectures rather than seeds (the evaluator must take ``seed``; ``0`` skips it)
+            (default: ``3``).
+        chance_level: the metric's chance level for the check; ``"auto"``: one over the data's classes
+            for an accuracy (default: ``"auto"``).
         name: stage name (default: ``"ground_truth"``).
         folder: sub-folder of the run folder for the history and plot (default: ``""``, the run folder).
     """
@@ -51,6 +57,8 @@ class GroundTruthStage:
         mode: str = "max",
         seed: int = 0,
         progress: bool = True,
+        repeats: int = 3,
+        chance_level: float | str | None = "auto",
         name: str = "ground_truth",
         folder: str = "",
     ) -> None:
@@ -59,6 +67,7 @@ class GroundTruthStage:
         self.space, self.evaluator, self.num_samples = space, evaluator, num_samples
         self.metric, self.mode, self.seed, self.progress, self.name = metric, mode, seed, progress, name
         self.folder = folder
+        self.repeats, self.chance_level = repeats, chance_level
 
     @property
     def consumes(self) -> dict[str, type]:
@@ -67,7 +76,9 @@ class GroundTruthStage:
     @property
     def writes(self) -> tuple[str, ...]:
         """The files this stage resumes from or hands on, relative to the run folder."""
-        return tuple(str(Path(self.folder) / name) for name in ("history.jsonl", "ground_truth.png"))
+        return tuple(
+            str(Path(self.folder) / name) for name in ("history.jsonl", "repeats.jsonl", "ground_truth.png")
+        )
 
     def run(self, context: RunContext) -> LabelsResult:
         out = context.output_dir / self.folder
@@ -94,7 +105,20 @@ class GroundTruthStage:
                 history, "flops", self.metric, out / "ground_truth.png", minimize=minimize, log_x=True
             )
         prefix = f"{self.name}/"
+        quality = check_stage_labels(
+            context,
+            self.name,
+            history,
+            self.metric,
+            self.evaluator,
+            self.space,
+            self.repeats,
+            self.chance_level,
+            out,
+            self.seed,
+        )
         metrics = {
+            **quality,
             f"{prefix}samples": len(history),
             f"{prefix}best_{self.metric}": best.metrics[self.metric],
             f"{prefix}mean_{self.metric}": statistics.fmean(values),

@@ -11,7 +11,8 @@ import numpy as np
 
 from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import Entry, History
-from nasforge.core.predictors import ArchPredictor, kendall_tau
+from nasforge.core.label_quality import explained_tau
+from nasforge.core.predictors import ArchPredictor
 from nasforge.pipeline import LabelsResult, PredictorResult, RunContext
 from nasforge.utils.pylogger import RankedLogger
 
@@ -112,21 +113,19 @@ class PredictorStage:
         for label, key, transform, file in targets:
             true = [e.metrics[key] for e in held]
             predicted = self._fit(train, key, transform, self.augment).predict([e.arch for e in held])
-            tau = kendall_tau(predicted, true)
-            metrics[f"{self.name}/{label}_kendall_tau"] = tau
+            tau = self._record_tau(metrics, f"{self.name}/{label}_kendall_tau", predicted, true)
             panels[f"held-out {key}"] = (true, predicted.tolist(), tau)
             if self.augment and label == "quality":
                 plain = self._fit(train, key, transform, augment=False).predict([e.arch for e in held])
-                metrics[f"{self.name}/{label}_kendall_tau_no_augmentation"] = kendall_tau(plain, true)
+                self._record_tau(metrics, f"{self.name}/{label}_kendall_tau_no_augmentation", plain, true)
             # what the search uses: the same predictor fitted on every label
             paths[label] = str(self._fit(entries, key, transform, self.augment).save(out / file))
         from nasforge.core.predictors.plots import plot_predictions
 
         plot_predictions(panels, out / "predictor_fit.png")
         log.info(
-            f"Predictor of {self.metric}: held-out Kendall tau "
-            f"{metrics[f'{self.name}/quality_kendall_tau']:.3f}; of {self.cost}: "
-            f"{metrics[f'{self.name}/cost_kendall_tau']:.3f} ({out / 'predictor_fit.png'})"
+            f"Predictor of {self.metric}: held-out Kendall tau {self._shown(metrics, 'quality')}; of "
+            f"{self.cost}: {self._shown(metrics, 'cost')} ({out / 'predictor_fit.png'})"
         )
         return PredictorResult(
             metrics=metrics,
@@ -149,6 +148,23 @@ class PredictorStage:
         order = np.random.default_rng(self.seed).permutation(len(entries))
         count = min(len(entries) - 2, max(2, round(self.holdout_fraction * len(entries))))
         return [entries[i] for i in order[count:]], [entries[i] for i in order[:count]]
+
+    @staticmethod
+    def _record_tau(metrics: dict[str, Any], key: str, predicted: Any, true: list[float]) -> float | None:
+        """Put the held-out Kendall tau under ``key``; an undefined one is ``None`` with the reason
+        under ``key + "_undefined"`` (and in a warning), never a number or a silent NaN."""
+        tau, reason = explained_tau(predicted, true)
+        metrics[key] = tau
+        if tau is None:
+            metrics[f"{key}_undefined"] = reason
+            log.warning(
+                f"{key} is {reason}; hold out more labels, or make them spread (see the ground truth)"
+            )
+        return tau
+
+    def _shown(self, metrics: dict[str, Any], label: str) -> str:
+        tau = metrics[f"{self.name}/{label}_kendall_tau"]
+        return f"{tau:.3f}" if tau is not None else metrics[f"{self.name}/{label}_kendall_tau_undefined"]
 
     def _fit(self, entries: Sequence[Entry], key: str, transform: str | None, augment: bool) -> ArchPredictor:
         archs, targets = [e.arch for e in entries], [e.metrics[key] for e in entries]

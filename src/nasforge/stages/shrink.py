@@ -12,6 +12,7 @@ from nasforge.core.arch import SearchSpace
 from nasforge.core.history import History
 from nasforge.core.search.shrinkage import lissnas_shrink
 from nasforge.pipeline import RunContext, ShrinkResult, StageResult, WeightsResult, write_json
+from nasforge.stages.label_check import check_stage_labels
 from nasforge.stages.search import load_supernet
 from nasforge.utils.pylogger import RankedLogger
 
@@ -38,6 +39,8 @@ class ShrinkStage:
             the evaluator scores on it (default: ``None``).
         metric: the metric to rank by (default: ``"acc"``); ``mode``: ``"max"`` or ``"min"``.
         samples_per_round, num_seeds, radius, max_rounds, min_improvement, seed: LISSNAS's settings.
+        repeats, chance_level: the label check, as in :class:`~nasforge.stages.GroundTruthStage`
+            (defaults: ``3`` and ``"auto"``); scores on a supernet are not repeated.
         name: stage name (default: ``"shrink"``).
         folder: sub-folder of the run folder (default: ``"shrink"``).
     """
@@ -57,6 +60,8 @@ class ShrinkStage:
         max_rounds: int = 3,
         min_improvement: float = 0.0,
         seed: int = 0,
+        repeats: int = 3,
+        chance_level: float | str | None = "auto",
         name: str = "shrink",
         folder: str = "shrink",
     ) -> None:
@@ -73,6 +78,7 @@ class ShrinkStage:
             "seed": seed,
         }
         self.name, self.folder = name, folder
+        self.repeats, self.chance_level = repeats, chance_level
 
     @property
     def consumes(self) -> dict[str, type[StageResult]]:
@@ -102,7 +108,22 @@ class ShrinkStage:
                 f"{record.best:.4g}, diversity {record.diversity:.2f}"
             )
         prefix = f"{self.name}/"
+        # a supernet's scores come from its weights, not a seed: nothing to repeat
+        repeats = self.repeats if self.supernet_stage is None else 0
+        quality = check_stage_labels(
+            context,
+            self.name,
+            history,
+            self.metric,
+            self.evaluator,
+            space,
+            repeats,
+            self.chance_level,
+            out,
+            self.settings["seed"],
+        )
         metrics: dict[str, Any] = {
+            **quality,
             f"{prefix}rounds": len(outcome.rounds),
             f"{prefix}evaluations": len(history),
             f"{prefix}mean_{self.metric}": chosen.mean,

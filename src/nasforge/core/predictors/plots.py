@@ -23,8 +23,8 @@ def plot_predictions(
     """One scatter of predicted against true values per panel, with the identity line.
 
     Args:
-        panels: title -> ``(true values, predicted values, Kendall tau)`` (e.g. held-out accuracy and
-            cost).
+        panels: title -> ``(true values, predicted values, Kendall tau)``, the tau ``None`` when
+            undefined (e.g. held-out accuracy and cost).
         path: PNG file to write (folders are created).
     """
     if not panels:
@@ -41,7 +41,8 @@ def plot_predictions(
         ax.scatter(true, predicted, s=16, alpha=0.7)
         low, high = float(min(true.min(), predicted.min())), float(max(true.max(), predicted.max()))
         ax.plot([low, high], [low, high], color="C3", linewidth=1, label="predicted = true")
-        ax.set(xlabel="true", ylabel="predicted", title=f"{title}: Kendall tau {tau:.3f} (n={true.size})")
+        shown = "undefined" if tau is None else f"{tau:.3f}"
+        ax.set(xlabel="true", ylabel="predicted", title=f"{title}: Kendall tau {shown} (n={true.size})")
         ax.grid(alpha=0.3)
         ax.legend()
     return save_png(fig, path)
