@@ -234,3 +234,15 @@ def test_labels_at_chance_are_reported_and_their_predictor_tau_is_undefined(cifa
     assert metrics["predictor/quality_kendall_tau"] is None
     assert "all 3 true values are tied" in metrics["predictor/quality_kendall_tau_undefined"]
     assert metrics["predictor/cost_kendall_tau"] is not None
+
+
+@pytest.mark.parametrize(
+    ("experiment", "profile", "epochs"),
+    [("csco_cifar10", "quick", 3), ("csco_cifar10", "published", 200), ("csco_imagenet", "published", 250)],
+)
+def test_a_forced_profile_is_the_whole_profile_whatever_the_data(
+    compose_train, tmp_path, experiment, profile, epochs
+):
+    cfg = compose_train([f"experiment={experiment}", f"profile={profile}", f"data.path={tmp_path}"])
+    assert cfg.csco.profile == profile
+    assert cfg.trainer.max_epochs == epochs  # the retrained architectures follow the profile, not the data
