@@ -13,6 +13,7 @@ from torch.utils.data import Dataset
 from nasforge.vision.data.batch_augment import BatchAugment
 from nasforge.vision.data.cifar import CIFAR_LAYOUTS, ImageArrays, read_cifar
 from nasforge.vision.data.generate import write_cifar
+from nasforge.vision.data.generate.pattern import DIFFICULTIES
 from nasforge.vision.data.image_datamodule import ImageDataModule
 from nasforge.vision.data.tensor_dataset import TensorImageDataset, collate_batch
 
@@ -34,17 +35,41 @@ class CIFARDataModule(ImageDataModule):
 
     Args:
         dataset: ``"cifar10"`` or ``"cifar100"`` (default: ``"cifar10"``).
+        synthetic_difficulty: the generated sample's signal, ``"easy"`` or ``"hard"`` (overlapping
+            classes told apart by a faint shape; see :mod:`~nasforge.vision.data.generate.pattern`)
+            (default: ``"easy"``).
+        synthetic_label_noise: share of the generated training labels replaced by random ones
+            (default: ``0.0``).
         **kwargs: the keywords of :class:`ImageDataModule` (``path``, ``default_path``,
             ``synthetic_per_class``, ``batch_size``, ``val_fraction``, ``augment``, ...).
     """
 
     collate_fn = staticmethod(collate_batch)
 
-    def __init__(self, dataset: str = "cifar10", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        dataset: str = "cifar10",
+        synthetic_difficulty: str = "easy",
+        synthetic_label_noise: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         if dataset not in CIFAR_LAYOUTS:
             raise ValueError(
                 f"CIFARDataModule: unknown dataset {dataset!r}; choose one of {sorted(CIFAR_LAYOUTS)}"
             )
+        if synthetic_difficulty not in DIFFICULTIES:
+            raise ValueError(
+                f"CIFARDataModule: synthetic_difficulty must be one of {DIFFICULTIES}, "
+                f"got {synthetic_difficulty!r}"
+            )
+        if not 0.0 <= synthetic_label_noise < 1.0:
+            raise ValueError(
+                f"CIFARDataModule: synthetic_label_noise must lie in [0, 1), got {synthetic_label_noise}"
+            )
+        self.synthetic_difficulty, self.synthetic_label_noise = (
+            synthetic_difficulty,
+            float(synthetic_label_noise),
+        )
         super().__init__(dataset, **kwargs)
 
     def default_augment(self) -> BatchAugment:
@@ -63,11 +88,21 @@ class CIFARDataModule(ImageDataModule):
         per_class = self.synthetic_per_class or 0
         test_per_class = max(1, per_class // 5)
         name = f"{self.dataset}-{per_class}perclass-seed{self.seed}"
+        if self.synthetic_difficulty != "easy":
+            name += f"-{self.synthetic_difficulty}"
+        if self.synthetic_label_noise:
+            name += f"-noise{self.synthetic_label_noise:g}"
         writer = partial(
             write_cifar,
             dataset=self.dataset,
             train_per_class=per_class,
             test_per_class=test_per_class,
             seed=self.seed,
+            difficulty=self.synthetic_difficulty,
+            label_noise=self.synthetic_label_noise,
         )
-        return name, writer, f"{per_class} generated training images per class"
+        kind = "" if self.synthetic_difficulty == "easy" else f" ({self.synthetic_difficulty})"
+        noise = (
+            f", {self.synthetic_label_noise:.0%} of their labels random" if self.synthetic_label_noise else ""
+        )
+        return name, writer, f"{per_class} generated training images per class{kind}{noise}"

@@ -51,6 +51,8 @@ def write_cifar(
     train_per_class: int = 500,
     test_per_class: int = 100,
     seed: int = 0,
+    difficulty: str = "easy",
+    label_noise: float = 0.0,
 ) -> Path:
     """Write ``out/cifar-10-batches-py/`` (or ``out/cifar-100-python/``) with a planted signal.
 
@@ -64,6 +66,10 @@ def write_cifar(
         train_per_class: training images per class (default: 500).
         test_per_class: test images per class (default: 100).
         seed: fixes the class patterns and the images (default: 0).
+        difficulty: the planted signal, ``"easy"`` or ``"hard"`` (see
+            :class:`~nasforge.vision.data.generate.pattern.ClassPatterns`) (default: ``"easy"``).
+        label_noise: share of the training labels replaced by uniformly random ones after the images
+            are drawn; the test labels stay true (default: ``0.0``).
 
     Returns:
         The written layout folder.
@@ -75,9 +81,16 @@ def write_cifar(
     layout = CIFAR_LAYOUTS[dataset]
     folder = Path(out) / layout.folder
     folder.mkdir(parents=True, exist_ok=True)
-    patterns = ClassPatterns(layout.num_classes, seed=seed)
+    if not 0.0 <= label_noise < 1.0:
+        raise ValueError(f"write_cifar: label_noise must lie in [0, 1), got {label_noise}")
+    patterns = ClassPatterns(layout.num_classes, seed=seed, difficulty=difficulty)
     rng = np.random.default_rng([seed, 1])
     data, labels = _split(patterns, train_per_class, rng)
+    if label_noise:
+        noisy = np.random.default_rng([seed, 3]).random(len(labels)) < label_noise
+        labels = np.where(
+            noisy, np.random.default_rng([seed, 4]).integers(layout.num_classes, size=len(labels)), labels
+        )
     first = 0
     for index, (chunk, chunk_labels) in enumerate(
         zip(np.array_split(data, len(layout.train)), np.array_split(labels, len(layout.train)), strict=True)

@@ -1,0 +1,42 @@
+"""The hard generated CIFAR sample: overlapping classes told apart by a shape, optional label noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nasforge.vision.data import read_cifar
+from nasforge.vision.data.generate import write_cifar
+from nasforge.vision.data.generate.pattern import ClassPatterns
+
+
+def _class_means(images: np.ndarray, labels: np.ndarray, classes: int) -> np.ndarray:
+    return np.stack([images[labels == c].reshape(-1, 3).mean(axis=0) for c in range(classes)])
+
+
+def test_hard_classes_come_in_pairs_of_one_colour_told_apart_by_a_shape():
+    labels = np.repeat(np.arange(4), 200)
+    rng = np.random.default_rng(0)
+    easy = _class_means(ClassPatterns(4).images(labels, 32, rng).astype(float), labels, 4)
+    hard_images = ClassPatterns(4, difficulty="hard").images(labels, 32, rng).astype(float)
+    hard = _class_means(hard_images, labels, 4)
+    assert np.abs(hard[0] - hard[1]).max() < 4 < np.abs(easy[0] - easy[1]).max()  # a pair shares its colour
+    # the shape: a disk and a square of one area, so they differ in the corners of the square
+    corner = hard_images[:, 10:12, 10:12].mean(axis=(1, 2, 3))
+    assert corner[labels == 1].mean() > corner[labels == 0].mean()
+
+
+def test_label_noise_changes_training_labels_only(tmp_path):
+    clean = read_cifar(
+        write_cifar(tmp_path / "clean", train_per_class=100, test_per_class=20), "cifar10", "train"
+    )
+    noisy_folder = write_cifar(tmp_path / "noisy", train_per_class=100, test_per_class=20, label_noise=0.3)
+    noisy = read_cifar(noisy_folder, "cifar10", "train")
+    changed = (np.asarray(clean.labels) != np.asarray(noisy.labels)).mean()
+    assert 0.2 < changed < 0.33  # 30% redrawn, a tenth of them to the same class
+    np.testing.assert_array_equal(clean.images, noisy.images)
+    test_clean = read_cifar(tmp_path / "clean" / "cifar-10-batches-py", "cifar10", "test")
+    test_noisy = read_cifar(noisy_folder, "cifar10", "test")
+    np.testing.assert_array_equal(test_clean.labels, test_noisy.labels)
+    with pytest.raises(ValueError, match="label_noise"):
+        write_cifar(tmp_path / "bad", label_noise=1.0)
