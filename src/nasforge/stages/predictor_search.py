@@ -11,7 +11,7 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import History
 from nasforge.core.predictors import ArchPredictor, PredictedScore
 from nasforge.core.search import MetropolisHastingsEvolution, SearchStrategy, run_search
-from nasforge.core.search.subspace import InParent, load_subspace, original_arch
+from nasforge.core.search.subspace import in_parent, load_subspace, original_arch
 from nasforge.pipeline import (
     Candidate,
     PredictorResult,
@@ -120,7 +120,7 @@ class PredictorSearchStage:
         out = context.output_dir / self.folder
         objective = self._objective(context)
         space = self._space(context)
-        searched = objective if space is self.space else InParent(space, objective)
+        searched = objective if space is self.space else in_parent(space, objective)
         histories = {}
         for name, strategy in self.strategies.items():
             log.info(f"Searching the predictors with {name} ({self.budget} evaluations)")

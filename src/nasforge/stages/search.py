@@ -14,7 +14,7 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import History
 from nasforge.core.search import SearchStrategy, run_search
 from nasforge.core.search.pareto import pareto_front
-from nasforge.core.search.subspace import InParent, load_subspace, original_arch
+from nasforge.core.search.subspace import in_parent, load_subspace, original_arch
 from nasforge.pipeline import (
     Candidate,
     RunContext,
@@ -124,7 +124,7 @@ class SearchStage:
         if self.space_stage is not None:
             space = load_subspace(context.result(self.space_stage, ShrinkResult).space_file, supernet.space)
             log.info(f"Searching the shrunk space {space.name} of stage {self.space_stage!r}")
-            evaluate = InParent(space, evaluate)
+            evaluate = in_parent(space, evaluate)
         history = History(out / "history.jsonl")
         started, done_before = time.perf_counter(), len(history)
         run_search(

@@ -100,7 +100,7 @@ class ShrinkStage:
         write_json(out / "rounds.json", {"space": outcome.space.name, "rounds": rounds})
         plot_shrinkage_rounds({"lissnas": [rounds]}, out / "shrinkage_rounds.png")
         space_file = outcome.space.save(out / "shrunk_space.json")
-        chosen = next(r for r in outcome.rounds if r.space == outcome.space.name)
+        chosen = outcome.rounds[outcome.chosen_round]
         for record in outcome.rounds:
             size = "uncountable" if record.size is None else f"{record.size:.0f} architectures"
             log.info(

@@ -43,7 +43,8 @@ class TrainStage:
             second supernet shot starting from the first (default: None, a fresh start).
         space_stage: an earlier stage whose :class:`~nasforge.pipeline.ShrinkResult` holds a shrunk
             space: the supernet's sampler then draws only that space's paths (its ``space_file`` is
-            set), e.g. a supernet trained on LISSNAS's space (default: None).
+            set, its full-path warm-up switched off), e.g. a supernet trained on LISSNAS's space
+            (default: None).
     """
 
     def __init__(
@@ -112,7 +113,12 @@ class TrainStage:
             )
         with open_dict(run_cfg):
             run_cfg.model.sampler.space_file = space_file
-        log.info(f"Training only the paths of the shrunk space of stage '{self.space_stage}' ({space_file})")
+            if run_cfg.model.sampler.get("warmup_steps"):
+                run_cfg.model.sampler.warmup_steps = 0  # the full path lies outside the shrunk space
+        log.info(
+            f"Training only the paths of the shrunk space of stage '{self.space_stage}' ({space_file}), "
+            "without a full-path warm-up"
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, test={self.test})"

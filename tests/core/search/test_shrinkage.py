@@ -147,3 +147,43 @@ def test_inside_mask_agrees_with_membership_for_both_kinds_of_sub_space(space):
         expected = [sub.contains(a) for a in archs]
         assert inside_mask(sub, archs).tolist() == expected
         assert sum(expected) == space_size(sub)
+
+
+def test_a_shrinkage_killed_mid_round_keeps_every_finished_evaluation(space, tmp_path):
+    class Killed(CountingTable):
+        def __call__(self, arch):
+            if len(self.calls) == 6:
+                raise KeyboardInterrupt
+            return super().__call__(arch)
+
+    history = History(tmp_path / "killed.jsonl")
+    with pytest.raises(KeyboardInterrupt):
+        lissnas_shrink(space, Killed(space), history, "acc", samples_per_round=10, seed=2)
+    assert len(History(tmp_path / "killed.jsonl")) == 6
+
+
+def test_the_chosen_round_is_the_one_whose_space_was_chosen(space, tmp_path):
+    for seed in range(6):
+        outcome = lissnas_shrink(
+            space, CountingTable(space), History(tmp_path / f"{seed}.jsonl"), "acc", seed=seed
+        )
+        chosen = outcome.rounds[outcome.chosen_round]
+        assert chosen.space == outcome.space.name and outcome.chosen_round >= 1
+        assert chosen.mean == max(r.mean for r in outcome.rounds[1:])
+
+
+def test_in_parent_batches_only_what_was_batched(space):
+    from nasforge.core.search import BatchEvaluator
+    from nasforge.core.search.subspace import in_parent
+
+    shrunk = ShrunkSpace(space, [space.make(OPTIMUM)], radius=1)
+
+    class Batched(CountingTable):
+        def evaluate_batch(self, archs):
+            return [self(a) for a in archs]
+
+    assert not isinstance(in_parent(shrunk, CountingTable(space)), BatchEvaluator)
+    batched = in_parent(shrunk, Batched(space))
+    assert isinstance(batched, BatchEvaluator)
+    inside = shrunk.sample(np.random.default_rng(0))
+    assert batched.evaluate_batch([inside]) == [batched(inside)]

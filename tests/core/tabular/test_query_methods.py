@@ -121,3 +121,20 @@ def test_shrinkers_spend_the_same_evaluations_and_report_sizes_within_the_parent
     np.testing.assert_array_equal(lissnas.queries, pruning.queries)
     assert (pruning.sizes >= lissnas.sizes).all()  # pruning stops at LISSNAS's size
     assert ((lissnas.shrink_index > 0) & (lissnas.shrink_index < 1)).all()
+
+
+def test_lissnas_then_search_never_spends_more_than_its_budget(table, tmp_path):
+    method = ShrinkThenSearch(RandomSearch(), samples_per_round=10, max_rounds=3)
+    evaluator = TableEvaluator(table)
+    method.run(QueryTask(table.space, evaluator, tmp_path / "a", 40, 0, "mean_acc", "max"))
+    assert len(History(tmp_path / "a" / "shrink.jsonl")) == 20  # two rounds, leaving two to the search
+    assert evaluator.queries == 40
+    with pytest.raises(ValueError, match="at least 40"):
+        method.run(QueryTask(table.space, TableEvaluator(table), tmp_path / "b", 15, 0, "mean_acc", "max"))
+
+
+def test_a_finished_run_made_with_other_settings_is_run_again(table, tmp_path):
+    methods = {"random": StrategySearch(RandomSearch())}
+    compare_methods(table, methods, tmp_path, 20, [0], "mean_acc", "mean_acc", progress=False)
+    longer = compare_methods(table, methods, tmp_path, 30, [0], "mean_acc", "mean_acc", progress=False)
+    assert longer["random"].queries.tolist() == [30]

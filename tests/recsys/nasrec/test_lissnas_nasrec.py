@@ -46,6 +46,9 @@ def test_a_sampler_restricted_to_a_shrunk_space_trains_only_its_paths(space, tmp
     assert sampler.sample(np.random.default_rng(3)) == path_from_arch(
         sampler.architecture(np.random.default_rng(3))
     )
+    assert sampler.full() is None  # the full path lies outside the shrunk space: no warm-up
+    with pytest.raises(ValueError, match="warm-up"):
+        SingleOperatorAnyConnection(space, warmup_steps=5, space_file=str(path))
     with pytest.raises(ValueError, match="cannot be restricted"):
         SinglePath(space, space_file=str(path))
 

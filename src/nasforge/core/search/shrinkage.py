@@ -82,11 +82,14 @@ class ShrinkRound:
 
 @dataclass(frozen=True)
 class ShrinkOutcome:
-    """The space a shrinkage method chose, every round's record, and the space of each round."""
+    """The space a shrinkage method chose, every round's record, the space of each round, and the
+    round whose space was chosen (the last round for operation pruning, whose chosen space comes
+    after it)."""
 
     space: SubSpace
     rounds: tuple[ShrinkRound, ...]
     spaces: tuple[SearchSpace, ...]
+    chosen_round: int
 
 
 def space_size(space: SearchSpace) -> float | None:
@@ -196,7 +199,7 @@ def lissnas_shrink(
         seeds = [e.arch for e in tracker.scorer.ranked(round_index)[:num_seeds]]
         current = ShrunkSpace(space, seeds, radius)
     chosen = max(range(1, len(tracker.records)), key=lambda i: (_signed(tracker.records[i].mean, mode), -i))
-    return tracker.outcome(tracker.spaces[chosen])  # type: ignore[arg-type]
+    return tracker.outcome(tracker.spaces[chosen], chosen)  # type: ignore[arg-type]
 
 
 def prune_operations(
@@ -240,7 +243,7 @@ def prune_operations(
             smaller = PrunedSpace(space, [*current.removed, pair])
             if smaller.size >= min_size:
                 current = smaller
-    return tracker.outcome(current)
+    return tracker.outcome(current, len(tracker.records) - 1)
 
 
 # -- shared machinery ---------------------------------------------------------------------------------
@@ -277,8 +280,8 @@ class _Rounds:
         self.records.append(record)
         return record
 
-    def outcome(self, chosen: SubSpace) -> ShrinkOutcome:
-        return ShrinkOutcome(chosen, tuple(self.records), tuple(self.spaces))
+    def outcome(self, chosen: SubSpace, chosen_round: int) -> ShrinkOutcome:
+        return ShrinkOutcome(chosen, tuple(self.records), tuple(self.spaces), chosen_round)
 
 
 class _Scorer:
@@ -296,24 +299,27 @@ class _Scorer:
         )
 
     def score(self, archs: Sequence[Arch], round_index: int) -> list[float]:
-        """The metric of each of ``archs`` (parent archs), evaluating those not yet in the history
-        (recorded with the round that asked for them)."""
+        """The metric of each of ``archs`` (parent archs), evaluating those not yet in the history,
+        recorded with the round that asked for them: a batch evaluator's batch in one write, any other
+        evaluator's results one by one as they finish (a kill loses at most the one running)."""
         new = [a for a in archs if a not in self.history]
-        if new:
-            if isinstance(self.evaluate, BatchEvaluator):
-                results = self.evaluate.evaluate_batch(new)
-            else:
-                results = [self.evaluate(a) for a in new]
-            for arch, metrics in zip(new, results, strict=True):
-                if self.metric not in metrics:
-                    raise ValueError(
-                        f"shrinkage: the evaluator returned no {self.metric!r} for arch {arch.hash}; it "
-                        f"returned {sorted(metrics)}"
-                    )
+        if new and isinstance(self.evaluate, BatchEvaluator):
+            results = self.evaluate.evaluate_batch(new)
             self.history.record_many(
-                [(a, m, {"round": round_index}) for a, m in zip(new, results, strict=True)]
+                [(a, self._checked(a, m), {"round": round_index}) for a, m in zip(new, results, strict=True)]
             )
+        else:
+            for arch in new:
+                self.history.record(arch, self._checked(arch, self.evaluate(arch)), round=round_index)
         return [self.history.get(a).metrics[self.metric] for a in archs]  # type: ignore[union-attr]
+
+    def _checked(self, arch: Arch, metrics: Mapping[str, float]) -> Mapping[str, float]:
+        if self.metric not in metrics:
+            raise ValueError(
+                f"shrinkage: the evaluator returned no {self.metric!r} for arch {arch.hash}; it returned "
+                f"{sorted(metrics)}"
+            )
+        return metrics
 
     def ranked(self, through_round: int) -> list[Entry]:
         """Entries of rounds up to ``through_round`` (and any recorded without a round), best first:

@@ -22,7 +22,16 @@ from nasforge.core.arch import Arch, InvalidArchError, SearchSpace, check_arch, 
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
 from nasforge.core.tabular.categorical_space import CategoricalSpace
 
-__all__ = ["InParent", "PrunedSpace", "ShrunkSpace", "SubSpace", "load_subspace", "original_arch"]
+__all__ = [
+    "InParent",
+    "InParentBatch",
+    "PrunedSpace",
+    "ShrunkSpace",
+    "SubSpace",
+    "in_parent",
+    "load_subspace",
+    "original_arch",
+]
 
 #: draws a sub-space makes before it gives up on landing inside itself
 _MAX_TRIES = 200
@@ -275,17 +284,21 @@ def load_subspace(path: str | Path, parent: SearchSpace) -> SubSpace:
         raise ValueError(f"{path}: cannot read a saved sub-space ({error})") from None
     if not isinstance(data, Mapping) or data.get("kind") not in ("lissnas", "pruned"):
         raise ValueError(f"{path}: not a saved sub-space (no 'kind' of lissnas or pruned)")
-    recorded = data.get("parent", {})
+    recorded = data.get("parent")
+    recorded = recorded if isinstance(recorded, Mapping) else {}
     if (recorded.get("name"), recorded.get("version")) != (parent.name, parent.version):
         raise ValueError(
             f"{path}: the sub-space was made from {recorded.get('name')!r} v{recorded.get('version')}, "
             f"not {parent.name!r} v{parent.version}"
         )
-    if data["kind"] == "lissnas":
-        seeds = [Arch(parent.name, parent.version, genes) for genes in data["seeds"]]
-        space: SubSpace = ShrunkSpace(parent, seeds, int(data["radius"]))
-    else:
-        space = PrunedSpace(parent, data["removed"])  # type: ignore[arg-type]
+    try:
+        if data["kind"] == "lissnas":
+            seeds = [Arch(parent.name, parent.version, genes) for genes in data["seeds"]]
+            space: SubSpace = ShrunkSpace(parent, seeds, int(data["radius"]))
+        else:
+            space = PrunedSpace(parent, data["removed"])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable {data['kind']} sub-space ({error!r})") from None
     if space.name != data.get("name"):
         raise ValueError(f"{path}: rebuilt space is {space.name}, the file names {data.get('name')}")
     return space
@@ -293,32 +306,41 @@ def load_subspace(path: str | Path, parent: SearchSpace) -> SubSpace:
 
 class InParent:
     """An evaluator of the parent's architectures that takes a sub-space's: each architecture is
-    turned into the parent's (same genes) before ``evaluate`` sees it. A batch evaluator stays one.
+    turned into the parent's (same genes) before ``evaluate`` sees it. Build one with
+    :func:`in_parent`, which keeps a batch evaluator a batch evaluator and a one-at-a-time evaluator
+    one at a time (so a search records each of its evaluations as soon as it finishes).
 
     Args:
         space: the sub-space whose architectures arrive.
-        evaluate: ``arch -> metrics`` of the parent, or a batch evaluator of it.
+        evaluate: ``arch -> metrics`` of the parent.
     """
 
     def __init__(self, space: SubSpace, evaluate: Any) -> None:
         self.space, self.evaluate = space, evaluate
 
     def __repr__(self) -> str:
-        return f"InParent({self.space.name}, {self.evaluate!r})"
+        return f"{type(self).__name__}({self.space.name}, {self.evaluate!r})"
 
     def __call__(self, arch: Arch) -> Mapping[str, float]:
-        if callable(self.evaluate):
-            return self.evaluate(self.space.to_parent(arch))
-        return self.evaluate_batch([arch])[0]
+        return self.evaluate(self.space.to_parent(arch))
 
     def cost(self, arch: Arch) -> Mapping[str, float]:
         """The parent evaluator's costs of ``arch`` (for cost limits and reports)."""
         return self.evaluate.cost(self.space.to_parent(arch))
 
+
+class InParentBatch(InParent):
+    """:class:`InParent` around a batch evaluator, itself one."""
+
     def evaluate_batch(self, archs: Sequence[Arch]) -> list[Mapping[str, float]]:
-        parents = [self.space.to_parent(a) for a in archs]
-        batched = getattr(self.evaluate, "evaluate_batch", None)
-        return list(batched(parents)) if batched is not None else [self.evaluate(a) for a in parents]
+        return list(self.evaluate.evaluate_batch([self.space.to_parent(a) for a in archs]))
+
+
+def in_parent(space: SubSpace, evaluate: Any) -> InParent:
+    """``evaluate`` (of the parent's architectures) taking ``space``'s, batched only if it was."""
+    return (
+        InParentBatch(space, evaluate) if hasattr(evaluate, "evaluate_batch") else InParent(space, evaluate)
+    )
 
 
 def original_arch(space: SearchSpace, arch: Arch) -> Arch:

@@ -1,8 +1,9 @@
 """Search methods and shrinkage methods compared on a published table, over many seeds.
 
 Every (method, seed) run starts from a fresh query counter, and its queries, in order, are kept in
-``<folder>/<method>/seed_<s>/queries.json`` once it has finished: a comparison started again skips
-finished runs and redoes the one that was cut off (runs on a table take milliseconds to seconds).
+``<folder>/<method>/seed_<s>/queries.json`` with the settings that made them once it has finished: a
+comparison started again skips finished runs with the same settings and redoes the one that was cut
+off or made otherwise (runs on a table take milliseconds to seconds).
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ from nasforge.core.search.shrinkage import (
 from nasforge.core.tabular.evaluator import TableEvaluator
 from nasforge.core.tabular.methods import QueryMethod, QueryTask
 from nasforge.core.tabular.table import BenchmarkTable
+from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["MethodCurves", "ShrinkerSummary", "best_found_curve", "compare_methods", "compare_shrinkers"]
+
+log = RankedLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -126,15 +130,29 @@ def _run_once(
     table: BenchmarkTable, method: QueryMethod, folder: Path, budget: int, seed: int, metric: str, mode: str
 ) -> list[str]:
     done = folder / "queries.json"
+    settings = {
+        "table": str(table.source),
+        "budget": budget,
+        "metric": metric,
+        "mode": mode,
+        "method": repr(method),
+    }
     if done.is_file():
-        return json.loads(done.read_text())["queries"]
-    if folder.exists():  # cut off before it finished: run it again from the start
+        finished = json.loads(done.read_text())
+        if finished.get("settings") == settings:
+            return finished["queries"]
+        log.info(f"{folder}: finished with other settings (budget, method or table); running it again")
+    if folder.exists():  # cut off before it finished, or made with other settings: start afresh
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     evaluator = TableEvaluator(table)
     method.run(QueryTask(table.space, evaluator, folder, budget, seed, metric, mode))
-    queried = [_key(genes) for genes in evaluator.queried][:budget]
-    done.write_text(json.dumps({"seed": seed, "queries": queried}) + "\n")
+    if evaluator.queries > budget:
+        raise RuntimeError(
+            f"{type(method).__name__} made {evaluator.queries} queries, over its budget of {budget}"
+        )
+    queried = [_key(genes) for genes in evaluator.queried]
+    done.write_text(json.dumps({"seed": seed, "settings": settings, "queries": queried}) + "\n")
     return queried
 
 

@@ -175,7 +175,8 @@ class ShrinkThenSearch:
         strategy: the search run in the shrunk space for the rest of the budget.
         samples_per_round, num_seeds, radius, max_rounds, min_improvement: the shrinkage's settings
             (see :func:`~nasforge.core.search.shrinkage.lissnas_shrink`); the rounds are capped so that
-            the shrinkage leaves at least two rounds' worth of the budget to the search.
+            the shrinkage (round 0 and the shrunk rounds) leaves at least two rounds' worth of the
+            budget to the search.
         warm_start: open the search's history with the shrinkage's evaluations inside the shrunk
             space, worst first (already paid for; an evolution's first population is their best)
             (default: ``True``).
@@ -190,7 +191,14 @@ class ShrinkThenSearch:
     warm_start: bool = True
 
     def run(self, task: QueryTask) -> None:
-        rounds = min(self.max_rounds, max(1, task.budget // self.samples_per_round - 2))
+        # round 0 and the shrunk rounds sample, and the search keeps at least two rounds' worth
+        rounds = min(self.max_rounds, task.budget // self.samples_per_round - 3)
+        if rounds < 1:
+            raise ValueError(
+                f"ShrinkThenSearch: a budget of {task.budget} queries cannot hold LISSNAS's rounds of "
+                f"{self.samples_per_round} samples and a search; give at least {4 * self.samples_per_round} "
+                "queries or fewer samples per round"
+            )
         shrink_history = History(task.folder / "shrink.jsonl", sync=False)
         outcome = lissnas_shrink(
             task.space,

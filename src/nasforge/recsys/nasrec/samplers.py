@@ -57,8 +57,10 @@ class NASRecSampler(WarmupSampler[NASRecPath]):
         arch = self.paths_space.sample(rng)
         return self.paths_space.to_parent(arch) if isinstance(self.paths_space, SubSpace) else arch
 
-    def full(self) -> NASRecPath:
-        return full_path(self.space)
+    def full(self) -> NASRecPath | None:
+        """The full path, or ``None`` when the paths are restricted to a sub-space: the full path
+        lies outside it, so such a sampler has no warm-up."""
+        return full_path(self.space) if self.paths_space is self.space else None
 
 
 class SingleOperatorAnyConnection(NASRecSampler):
