@@ -139,7 +139,7 @@ class SearchStage:
             progress=self.progress,
         )
         minutes = (time.perf_counter() - started) / 60
-        pareto = self._write_reports(history, out)
+        pareto = self._write_reports(history, out, space)
         top = history.top_k(self.metric, self.top_k, self.mode)
         best = top[0]
         metrics = {
@@ -161,8 +161,9 @@ class SearchStage:
 
         return within_limits
 
-    def _write_reports(self, history: History, out: Any) -> str | None:
-        """Progress and Pareto plots; the path of ``pareto.json`` when the history has costs."""
+    def _write_reports(self, history: History, out: Any, space: SearchSpace) -> str | None:
+        """Progress and Pareto plots; the path of ``pareto.json`` when the history has costs (its
+        architectures those of the supernet's space, as the search hands them on)."""
         from nasforge.core.search.plots import plot_pareto, plot_search_progress
 
         plot_search_progress(history, self.metric, self.mode, out / "search_progress.png")
@@ -179,7 +180,10 @@ class SearchStage:
             out / "pareto.json",
             {
                 "objectives": ["flops", self.metric],
-                "front": [{"arch": e.arch.to_dict(), "metrics": e.metrics} for e in front_entries],
+                "front": [
+                    {"arch": original_arch(space, e.arch).to_dict(), "metrics": e.metrics}
+                    for e in front_entries
+                ],
             },
         )
         count = len(front_entries)
