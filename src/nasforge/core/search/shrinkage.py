@@ -82,13 +82,11 @@ class ShrinkRound:
 
 @dataclass(frozen=True)
 class ShrinkOutcome:
-    """The space a shrinkage method chose, every round's record, the space of each round, and the
-    round whose space was chosen (the last round for operation pruning, whose chosen space comes
-    after it)."""
+    """The space a shrinkage method chose, every round's record, and the round whose space was chosen
+    (the last round for operation pruning, whose chosen space comes after it)."""
 
     space: SubSpace
     rounds: tuple[ShrinkRound, ...]
-    spaces: tuple[SearchSpace, ...]
     chosen_round: int
 
 
@@ -281,7 +279,7 @@ class _Rounds:
         return record
 
     def outcome(self, chosen: SubSpace, chosen_round: int) -> ShrinkOutcome:
-        return ShrinkOutcome(chosen, tuple(self.records), tuple(self.spaces), chosen_round)
+        return ShrinkOutcome(chosen, tuple(self.records), chosen_round)
 
 
 class _Scorer:
