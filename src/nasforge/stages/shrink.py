@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from nasforge.core.arch import SearchSpace
@@ -134,7 +133,7 @@ class ShrinkStage:
         }
         if chosen.shrink_index is not None:
             metrics[f"{prefix}shrink_index"] = chosen.shrink_index
-        return ShrinkResult(metrics=metrics, history=str(history.path), space_file=str(Path(space_file)))
+        return ShrinkResult(metrics=metrics, history=str(history.path), space_file=str(space_file))
 
     def _evaluator(self, context: RunContext) -> tuple[SearchSpace, Callable[..., Any]]:
         """The space to shrink and its evaluator: proxy training on ``space``, or scores on the

@@ -75,7 +75,7 @@ def best_found_curve(
     best_score, best_report = -math.inf, math.nan
     for i in range(budget):
         if i < len(queried):
-            metrics = table.metrics(Arch(table.space.name, table.space.version, queried[i]))
+            metrics = table.rows[queried[i]]
             if sign * metrics[metric] > best_score:
                 best_score, best_report = sign * metrics[metric], metrics[report]
         curve[i] = best_report
