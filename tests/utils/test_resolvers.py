@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nasforge.utils.resolvers import method_profile, profile_warning
+from nasforge.utils.resolvers import image_training_hours, method_profile, profile_warning, training_images
+from nasforge.vision.data import write_cifar
 
 
 def test_auto_runs_quick_on_a_generated_sample_and_on_a_cpu(tmp_path: Path, monkeypatch):
@@ -49,3 +50,24 @@ def test_a_method_that_trains_nothing_runs_published_on_real_data_without_a_gpu(
     assert method_profile("auto", str(tmp_path), None, "none") == "published"  # a real table, a CPU
     assert method_profile("auto", None, None, "none") == "quick"  # a generated table
     assert method_profile("auto", str(tmp_path), None, "none", True) == "tiny"
+
+
+def test_auto_runs_published_on_a_cpu_only_when_its_estimate_fits_the_budget(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert method_profile("auto", str(tmp_path), None, "cpu", False, 3.5, 12) == "published"
+    assert method_profile("auto", str(tmp_path), None, "cpu", False, 750.0, 12) == "quick"
+    assert method_profile("auto", str(tmp_path), None, "cpu", False, None, 12) == "quick"  # no estimate
+    assert method_profile("auto", None, None, "cpu", False, 0.1, 12) == "quick"  # a generated sample
+
+
+def test_the_cost_estimate_counts_the_real_data_with_its_own_reader(tmp_path: Path):
+    write_cifar(tmp_path, "cifar10", train_per_class=3, test_per_class=1)
+    folder = str(tmp_path / "cifar-10-batches-py")
+    assert training_images(folder, None, "cifar10") == 30
+    assert training_images(None, folder, "cifar10") == 30  # found at the default path
+    assert training_images(None, str(tmp_path / "absent"), "cifar10") is None  # a generated sample
+    # 30 images x (300 labels x 10 epochs + 3 retrained x 200 epochs) x 0.5 s
+    assert image_training_hours(30, 0.5, 300, 10, 3, 200) == 15.0
+    assert image_training_hours(None, 0.5, 300, 10) is None
+    with pytest.raises(ValueError, match="pairs"):
+        image_training_hours(30, 0.5, 300)

@@ -9,7 +9,15 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-__all__ = ["PROFILES", "method_profile", "profile_warning", "register_resolvers", "wandb_logged_in"]
+__all__ = [
+    "PROFILES",
+    "image_training_hours",
+    "method_profile",
+    "profile_warning",
+    "register_resolvers",
+    "training_images",
+    "wandb_logged_in",
+]
 
 #: sizes of a method's stages: ``auto`` picks one of the others from the data and the device
 PROFILES = ("auto", "published", "quick", "tiny")
@@ -46,22 +54,60 @@ def _on_gpu(accelerator: Any) -> bool:
     return str(accelerator) in ("gpu", "cuda", "auto") and torch.cuda.is_available()
 
 
+def training_images(path: Any, default_path: Any, dataset: str) -> int | None:
+    """Training images of the real data a run reads (``path``, else ``default_path``), ``None`` for a
+    generated sample."""
+    if _generated(path, default_path):
+        return None
+    from nasforge.vision.data.size import training_image_count
+
+    folder = default_path if path in (None, "", "None", "null") else path
+    return training_image_count(str(folder), str(dataset))
+
+
+def image_training_hours(images: Any, seconds_per_image: float, *passes: int) -> float | None:
+    """Hours of training ``images`` images ``sum(a * b for pairs (a, b) in passes)`` times at
+    ``seconds_per_image`` each (e.g. ``300 labels, 10 epochs, 3 retrained, 200 epochs``), to one
+    decimal; ``None`` without a count."""
+    if images in (None, "None", "null"):
+        return None
+    if len(passes) % 2:
+        raise ValueError(f"image_training_hours: passes come in pairs (runs, epochs), got {list(passes)}")
+    epochs = sum(int(runs) * int(each) for runs, each in zip(passes[::2], passes[1::2], strict=True))
+    return round(int(images) * epochs * float(seconds_per_image) / 3600, 1)
+
+
 def method_profile(
-    requested: str, path: Any, default_path: Any, accelerator: Any, fast_dev_run: Any = False
+    requested: str,
+    path: Any,
+    default_path: Any,
+    accelerator: Any,
+    fast_dev_run: Any = False,
+    published_cpu_hours: Any = None,
+    cpu_budget_hours: Any = None,
 ) -> str:
     """The profile a method runs: ``requested`` unless it is ``auto``, which means ``tiny`` under
     ``trainer.fast_dev_run`` (a smoke run shrinks every stage, not only the Lightning loops), ``quick``
-    on a generated sample or a CPU, and ``published`` on real data with a GPU; a method that trains
-    nothing (a search answered by a table) passes ``accelerator="none"`` and runs ``published`` on real
-    data anywhere."""
+    on a generated sample, and ``published`` on real data with a GPU. Real data without a GPU runs
+    ``published`` when the method estimates its cost on this data (``published_cpu_hours``, from the
+    data's size) within ``cpu_budget_hours``, else ``quick``. A method that trains nothing (a search
+    answered by a table) passes ``accelerator="none"`` and runs ``published`` on real data anywhere."""
     if requested not in PROFILES:
         raise ValueError(f"profile must be one of {list(PROFILES)}, got {requested!r}")
     if requested != "auto":
         return requested
     if fast_dev_run not in (False, None, 0, "false", "False", "0"):
         return "tiny"
-    device_ready = str(accelerator) == "none" or _on_gpu(accelerator)
-    return "published" if not _generated(path, default_path) and device_ready else "quick"
+    if _generated(path, default_path):
+        return "quick"
+    if str(accelerator) == "none" or _on_gpu(accelerator):
+        return "published"
+    affordable = published_cpu_hours not in (None, "None", "null") and cpu_budget_hours not in (
+        None,
+        "None",
+        "null",
+    )
+    return "published" if affordable and float(published_cpu_hours) <= float(cpu_budget_hours) else "quick"
 
 
 def profile_warning(requested: str, resolved: str, path: Any, default_path: Any, published_cost: str) -> str:
@@ -78,7 +124,8 @@ def profile_warning(requested: str, resolved: str, path: Any, default_path: Any,
 def register_resolvers() -> None:
     """``${wandb_offline:}``: run W&B offline unless the user has logged in.
     ``${when_generated:path,default_path,a,b}``: see :func:`when_generated`.
-    ``${method_profile:...}`` and ``${profile_warning:...}``: see those functions."""
+    ``${method_profile:...}``, ``${profile_warning:...}``, ``${training_images:...}`` and
+    ``${image_training_hours:...}``: see those functions."""
     if not OmegaConf.has_resolver("wandb_offline"):
         OmegaConf.register_new_resolver("wandb_offline", lambda: not wandb_logged_in())
     if not OmegaConf.has_resolver("when_generated"):
@@ -87,3 +134,7 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("method_profile", method_profile)
     if not OmegaConf.has_resolver("profile_warning"):
         OmegaConf.register_new_resolver("profile_warning", profile_warning)
+    if not OmegaConf.has_resolver("training_images"):
+        OmegaConf.register_new_resolver("training_images", training_images)
+    if not OmegaConf.has_resolver("image_training_hours"):
+        OmegaConf.register_new_resolver("image_training_hours", image_training_hours)

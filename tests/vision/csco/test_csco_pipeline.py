@@ -73,6 +73,29 @@ def test_proxy_trainer_rejects_bad_schedules(datamodule):
         ProxyTrainer(CSCOSpace(**SMALL), datamodule, steps=0)
     with pytest.raises(ValueError, match="lr must be positive"):
         ProxyTrainer(CSCOSpace(**SMALL), datamodule, lr=0.0)
+    with pytest.raises(ValueError, match="warmup_steps must be a non-negative integer"):
+        ProxyTrainer(CSCOSpace(**SMALL), datamodule, warmup_steps=-1)
+
+
+def test_proxy_learning_rate_warms_up_linearly_then_follows_a_cosine_to_zero(datamodule):
+    trainer = ProxyTrainer(CSCOSpace(**SMALL), datamodule, steps=20, lr=0.1, warmup_steps=4)
+    rates = [trainer.learning_rate(step, 20) for step in range(20)]
+    assert rates[:5] == pytest.approx([0.02, 0.04, 0.06, 0.08, 0.1])
+    assert all(a > b > 0 for a, b in zip(rates[4:], rates[5:], strict=False))  # cosine, not yet at 0
+
+
+def test_batch_norm_recalibration_replaces_stale_statistics_by_the_training_images(datamodule):
+    space = CSCOSpace(**SMALL)
+    trainer = ProxyTrainer(space, datamodule, steps=1, bn_recalibration_batches=1, device="cpu")
+    net = trainer.build(space.sample(np.random.default_rng(0)))
+    norm = next(m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    norm.running_mean.fill_(100.0)  # what a short run leaves: statistics of another network
+    seen = []
+    norm.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0].detach()))
+    torch.manual_seed(0)
+    trainer._recalibrate_batch_norm(net)
+    assert len(seen) == 1 and norm.momentum == 0.1  # one batch; the momentum is given back
+    assert torch.allclose(norm.running_mean, seen[0].mean(dim=(0, 2, 3)), atol=1e-5)
 
 
 def test_ground_truth_resumes_without_repeating_or_losing_labels(cifar_context):

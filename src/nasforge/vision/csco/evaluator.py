@@ -31,10 +31,13 @@ class ProxyTrainer:
     The :class:`~nasforge.core.evaluators.ArchTrainer` of CSCO: a config partial that the
     ground-truth and predictor-search stages complete with ``space=`` and ``datamodule=``.
 
-    The network is built from scratch, trained for ``steps`` SGD steps (Nesterov momentum, cosine
-    learning rate from ``lr`` to 0) on the datamodule's training batches with its on-device
-    augmentation, then evaluated on at most ``eval_batches`` validation batches. FLOPs (2 x MACs) and
-    parameters are those of one image at the data's resolution.
+    The network is built from scratch, trained for ``steps`` SGD steps (Nesterov momentum, a linear
+    warm-up over ``warmup_steps`` then a cosine learning rate from ``lr`` to 0) on the datamodule's
+    training batches with its on-device augmentation, then evaluated on at most ``eval_batches``
+    validation batches. A few dozen steps leave batch-norm running statistics far from the trained
+    weights' (they move by a tenth per step from their initial values), which can put every label at
+    chance; ``bn_recalibration_batches`` recomputes them on that many training batches before the
+    evaluation. FLOPs (2 x MACs) and parameters are those of one image at the data's resolution.
 
     Args:
         space: the space the architectures come from.
@@ -43,10 +46,13 @@ class ProxyTrainer:
         steps: SGD steps per architecture; ``None`` trains ``epochs`` passes (default: ``None``).
         epochs: passes over the training split when ``steps`` is ``None`` (default: ``1``).
         lr: peak learning rate (default: ``0.1``).
+        warmup_steps: steps of linear warm-up to ``lr`` (default: ``0``).
         momentum: SGD momentum (default: ``0.9``).
         weight_decay: L2 penalty (default: ``4e-5``, MobileNetV2's).
         eval_batches: validation batches to score on; ``None`` for all (default: ``None``).
         label_smoothing: cross-entropy label smoothing (default: ``0.0``).
+        bn_recalibration_batches: training batches (unaugmented) that recompute the batch-norm running
+            statistics before the evaluation; ``0`` keeps the trained ones (default: ``0``).
         device: where to train; ``None`` picks CUDA when available (default: ``None``).
         bf16: train under bfloat16 autocast (GPUs; default: ``False``). The network is channels-last
             when the datamodule's augmentation emits channels-last batches.
@@ -60,10 +66,12 @@ class ProxyTrainer:
         steps: int | None = None,
         epochs: int = 1,
         lr: float = 0.1,
+        warmup_steps: int = 0,
         momentum: float = 0.9,
         weight_decay: float = 4e-5,
         eval_batches: int | None = None,
         label_smoothing: float = 0.0,
+        bn_recalibration_batches: int = 0,
         device: str | torch.device | None = None,
         bf16: bool = False,
         seed: int = 0,
@@ -74,8 +82,15 @@ class ProxyTrainer:
                 raise ValueError(f"{name}: {key} must be a positive integer or None, got {value!r}")
         if lr <= 0:
             raise ValueError(f"{name}: lr must be positive, got {lr}")
+        for key, value in (
+            ("warmup_steps", warmup_steps),
+            ("bn_recalibration_batches", bn_recalibration_batches),
+        ):
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name}: {key} must be a non-negative integer, got {value!r}")
         self.space, self.datamodule = space, datamodule
-        self.steps, self.epochs, self.lr = steps, epochs, float(lr)
+        self.steps, self.epochs, self.lr, self.warmup_steps = steps, epochs, float(lr), warmup_steps
+        self.bn_recalibration_batches = bn_recalibration_batches
         self.momentum, self.weight_decay = float(momentum), float(weight_decay)
         self.eval_batches, self.label_smoothing, self.seed = eval_batches, float(label_smoothing), int(seed)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -105,6 +120,7 @@ class ProxyTrainer:
         if getattr(self.datamodule.augment, "channels_last", False):
             net.to(memory_format=torch.channels_last)
         self._train(net)
+        self._recalibrate_batch_norm(net)
         return {**self._evaluate(net), **costs}
 
     def _arch_seed(self, arch: Arch) -> int:
@@ -136,7 +152,7 @@ class ProxyTrainer:
         for step in range(total):
             batch = next(batches)
             for group in optimizer.param_groups:
-                group["lr"] = 0.5 * self.lr * (1 + math.cos(math.pi * step / total))
+                group["lr"] = self.learning_rate(step, total)
             images = augment(batch["image"])
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
                 logits = net(images)
@@ -144,6 +160,31 @@ class ProxyTrainer:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+
+    def learning_rate(self, step: int, total: int) -> float:
+        """Linear warm-up to ``lr``, then a cosine to 0 over the remaining steps."""
+        warmup = min(self.warmup_steps, total - 1)
+        if step < warmup:
+            return self.lr * (step + 1) / (warmup + 1)
+        return 0.5 * self.lr * (1 + math.cos(math.pi * (step - warmup) / (total - warmup)))
+
+    @torch.no_grad()
+    def _recalibrate_batch_norm(self, net: nn.Module) -> None:
+        """Replace the running statistics by their plain average over unaugmented training batches."""
+        if not self.bn_recalibration_batches:
+            return
+        norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d)]
+        momenta = [m.momentum for m in norms]
+        for norm in norms:
+            norm.reset_running_stats()
+            norm.momentum = None  # a cumulative average
+        augment = self.datamodule.augment.to(self.device).eval()
+        net.train()
+        batches = self._batches(self.datamodule.train_dataloader)
+        for _ in range(self.bn_recalibration_batches):
+            net(augment(next(batches)["image"]))
+        for norm, momentum in zip(norms, momenta, strict=True):
+            norm.momentum = momentum
 
     @torch.no_grad()
     def _evaluate(self, net: nn.Module) -> dict[str, float]:

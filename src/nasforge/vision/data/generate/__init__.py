@@ -5,8 +5,8 @@ files from here. Run from the shell with
 ``python -m nasforge.vision.data.generate {cifar10,cifar100,imagenet} --out FOLDER``.
 """
 
-from nasforge.vision.data.generate.cifar import write_cifar
+from nasforge.vision.data.generate.cifar import write_cifar, write_cifar_arrays
 from nasforge.vision.data.generate.imagenet import write_image_folder
 from nasforge.vision.data.generate.pattern import ClassPatterns
 
-__all__ = ["ClassPatterns", "write_cifar", "write_image_folder"]
+__all__ = ["ClassPatterns", "write_cifar", "write_cifar_arrays", "write_image_folder"]

@@ -11,7 +11,7 @@ import numpy as np
 from nasforge.vision.data.cifar import CIFAR_LAYOUTS, CIFAR_SIZE
 from nasforge.vision.data.generate.pattern import ClassPatterns
 
-__all__ = ["write_cifar"]
+__all__ = ["write_cifar", "write_cifar_arrays"]
 
 #: CIFAR-100 groups its 100 fine classes into 20 superclasses of 5
 COARSE_CLASSES = 20
@@ -79,8 +79,6 @@ def write_cifar(
     if train_per_class < 1 or test_per_class < 1:
         raise ValueError(f"write_cifar: need >= 1 image per class, got {train_per_class}, {test_per_class}")
     layout = CIFAR_LAYOUTS[dataset]
-    folder = Path(out) / layout.folder
-    folder.mkdir(parents=True, exist_ok=True)
     if not 0.0 <= label_noise < 1.0:
         raise ValueError(f"write_cifar: label_noise must lie in [0, 1), got {label_noise}")
     patterns = ClassPatterns(layout.num_classes, seed=seed, difficulty=difficulty)
@@ -91,6 +89,24 @@ def write_cifar(
         labels = np.where(
             noisy, np.random.default_rng([seed, 4]).integers(layout.num_classes, size=len(labels)), labels
         )
+    test_data, test_labels = _split(patterns, test_per_class, rng)
+    return write_cifar_arrays(out, dataset, (data, labels), (test_data, test_labels))
+
+
+def write_cifar_arrays(
+    out: str | Path,
+    dataset: str,
+    train: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    class_names: list[str] | None = None,
+) -> Path:
+    """Write images already drawn, ``(uint8 [N, 3072] in R, G, B planes, labels [N])`` per split, as
+    ``out/cifar-10-batches-py/`` (or ``out/cifar-100-python/``): how any labelled 32x32 images become
+    data the CIFAR readers take. ``class_names`` default to ``class_00``, ``class_01``, ..."""
+    layout = CIFAR_LAYOUTS[dataset]
+    folder = Path(out) / layout.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    data, labels = train
     first = 0
     for index, (chunk, chunk_labels) in enumerate(
         zip(np.array_split(data, len(layout.train)), np.array_split(labels, len(layout.train)), strict=True)
@@ -99,10 +115,12 @@ def write_cifar(
         label = f"training batch {index + 1} of {len(layout.train)}"
         _dump(folder / name, _entry(dataset, label, chunk, chunk_labels, first))
         first += len(chunk_labels)
-    data, labels = _split(patterns, test_per_class, rng)
+    data, labels = test
     _dump(folder / layout.test[0], _entry(dataset, "testing batch 1 of 1", data, labels, first))
 
-    names = [f"class_{i:02d}".encode() for i in range(layout.num_classes)]
+    names = [name.encode() for name in class_names or [f"class_{i:02d}" for i in range(layout.num_classes)]]
+    if len(names) != layout.num_classes:
+        raise ValueError(f"write_cifar_arrays: {dataset} has {layout.num_classes} classes, got {len(names)} names")
     if dataset == "cifar10":
         meta = {b"num_cases_per_batch": len(labels), b"label_names": names, b"num_vis": 3072}
     else:
