@@ -71,3 +71,9 @@ def test_the_cost_estimate_counts_the_real_data_with_its_own_reader(tmp_path: Pa
     assert image_training_hours(None, 0.5, 300, 10) is None
     with pytest.raises(ValueError, match="pairs"):
         image_training_hours(30, 0.5, 300)
+
+
+def test_unreadable_data_gives_no_estimate_and_auto_stays_quick(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    assert training_images(str(tmp_path), None, "cifar10") is None  # no pickles: the DataModule will say so
+    assert method_profile("auto", str(tmp_path), None, "cpu", False, None, 12) == "quick"

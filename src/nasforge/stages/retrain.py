@@ -1,4 +1,5 @@
-"""The ``retrain`` stage: train the best searched architectures from scratch, test the best one."""
+"""The ``retrain`` stage: train the best searched architectures from scratch, test the best one; and,
+to tell whether the search paid off, the best-labelled architecture the same way."""
 
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ import torch
 from omegaconf import DictConfig, open_dict
 
 from nasforge.core.arch import Arch
-from nasforge.pipeline import FINAL_WEIGHTS, RetrainResult, RunContext, SearchResult, floats, train_in_folder
+from nasforge.core.history import History
+from nasforge.pipeline import (
+    FINAL_WEIGHTS,
+    LabelsResult,
+    RetrainResult,
+    RunContext,
+    SearchResult,
+    StageResult,
+    floats,
+    train_in_folder,
+)
 from nasforge.utils.instantiators import build_trainer
 from nasforge.utils.pylogger import RankedLogger
 
@@ -31,25 +42,41 @@ class RetrainStage:
     Each candidate runs in ``retrain/<rank>-<hash>/`` and leaves ``result.json`` when done, so a killed
     stage resumes with the next unfinished candidate.
 
+    With ``labelled_stage``, the architecture with the best label there (``labelled_metric``, higher
+    is better) is trained and tested the same way in ``retrain/labelled-<hash>/``, and reported as
+    ``best_labelled/...``: a search that cannot beat it added nothing to labelling.
+
     Args:
         top_k: candidates to train (default: ``3``).
         search_stage: stage whose :class:`SearchResult` holds the candidates (default: ``"search"``).
         child_key: top-level config key of the child model config (default: ``"child"``).
+        labelled_stage: stage whose :class:`LabelsResult` holds the labels (default: ``None``: none).
+        labelled_metric: the label that ranks them (default: ``"acc"``).
         name: stage name (default: ``"retrain"``).
     """
 
     produces = RetrainResult
 
     def __init__(
-        self, top_k: int = 3, search_stage: str = "search", child_key: str = "child", name: str = "retrain"
+        self,
+        top_k: int = 3,
+        search_stage: str = "search",
+        child_key: str = "child",
+        labelled_stage: str | None = None,
+        labelled_metric: str = "acc",
+        name: str = "retrain",
     ) -> None:
         if top_k < 1:
             raise ValueError(f"RetrainStage: top_k must be at least 1, got {top_k}")
         self.top_k, self.search_stage, self.child_key, self.name = top_k, search_stage, child_key, name
+        self.labelled_stage, self.labelled_metric = labelled_stage, labelled_metric
 
     @property
-    def consumes(self) -> dict[str, type[SearchResult]]:
-        return {self.search_stage: SearchResult}
+    def consumes(self) -> dict[str, type[StageResult]]:
+        stages: dict[str, type[StageResult]] = {self.search_stage: SearchResult}
+        if self.labelled_stage is not None:
+            stages[self.labelled_stage] = LabelsResult
+        return stages
 
     def run(self, context: RunContext) -> RetrainResult:
         out = context.output_dir
@@ -79,7 +106,34 @@ class RetrainStage:
         metrics["retrain/best_rank"] = best["rank"]
         searched = candidates[best["rank"]].metrics
         metrics.update({f"best/{key}": searched[key] for key in _COSTS if key in searched})
+        if self.labelled_stage is not None:
+            metrics.update(self._best_labelled(context, best, test_metrics))
         return RetrainResult(metrics=metrics, best_arch=str(out / "best_arch.json"), candidates=results)
+
+    def _best_labelled(
+        self, context: RunContext, best: dict, best_test: dict[str, float]
+    ) -> dict[str, float]:
+        """Validation and test metrics of the best-labelled architecture, retrained like the candidates
+        (the best candidate's own, when it is that architecture)."""
+        history = History(context.result(self.labelled_stage, LabelsResult).history)
+        entry = history.best(self.labelled_metric, "max")
+        label = entry.metrics[self.labelled_metric]
+        log.info(f"Best-labelled architecture: {entry.hash} ({self.labelled_metric} {label:.4g})")
+        monitor = f"val/{best['monitor']}_best"
+        if entry.hash == best["arch"]:
+            found = {**best_test, monitor: best["metrics"][monitor]}
+        else:
+            folder = context.output_dir / "retrain" / f"labelled-{entry.hash}"
+            arch_file = folder / "arch.json"
+            if not arch_file.is_file():
+                entry.arch.save(arch_file)
+            record = {"arch": entry.hash, "arch_file": str(arch_file)}
+            model = self.child_model(context, arch_file)
+            found = train_in_folder(
+                context, model, folder, "Best-labelled architecture", test=True, record=record
+            )["metrics"]
+        keys = [monitor, *(key for key in found if key.startswith("test/"))]
+        return {f"best_labelled/{key}": found[key] for key in keys if key in found}
 
     def child_model(self, context: RunContext, arch_file: Path) -> DictConfig:
         """The child model config (``cfg[child_key]``) of the architecture in ``arch_file``."""

@@ -55,14 +55,19 @@ def _on_gpu(accelerator: Any) -> bool:
 
 
 def training_images(path: Any, default_path: Any, dataset: str) -> int | None:
-    """Training images of the real data a run reads (``path``, else ``default_path``), ``None`` for a
-    generated sample."""
+    """Training images of the real data a run reads (``path``, else ``default_path``); ``None`` for a
+    generated sample, or data its reader cannot read (the DataModule says why when the run reads it:
+    a count only sizes an estimate, and a forced profile needs none)."""
     if _generated(path, default_path):
         return None
+    from nasforge.vision.data import ImageDataError
     from nasforge.vision.data.size import training_image_count
 
     folder = default_path if path in (None, "", "None", "null") else path
-    return training_image_count(str(folder), str(dataset))
+    try:
+        return training_image_count(str(folder), str(dataset))
+    except (OSError, ImageDataError):
+        return None
 
 
 def image_training_hours(images: Any, seconds_per_image: float, *passes: int) -> float | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
 import hydra
@@ -13,7 +15,7 @@ import torch
 from nasforge.core import History, count_flops
 from nasforge.core.predictors import ArchPredictor, PredictedScore
 from nasforge.core.search import MetropolisHastingsEvolution, RandomSearch, RegularizedEvolution
-from nasforge.pipeline import PredictorResult, RunContext
+from nasforge.pipeline import PredictorResult, RunContext, run
 from nasforge.stages import GroundTruthStage, PredictorSearchStage, PredictorStage
 from nasforge.stages.predictor import isomorphic_copies
 from nasforge.vision.csco import CSCOSpace, ProxyTrainer
@@ -81,7 +83,7 @@ def test_proxy_learning_rate_warms_up_linearly_then_follows_a_cosine_to_zero(dat
     trainer = ProxyTrainer(CSCOSpace(**SMALL), datamodule, steps=20, lr=0.1, warmup_steps=4)
     rates = [trainer.learning_rate(step, 20) for step in range(20)]
     assert rates[:5] == pytest.approx([0.02, 0.04, 0.06, 0.08, 0.1])
-    assert all(a > b > 0 for a, b in zip(rates[4:], rates[5:], strict=False))  # cosine, not yet at 0
+    assert all(a > b > 0 for a, b in pairwise(rates[4:]))  # cosine, not yet at 0
 
 
 def test_batch_norm_recalibration_replaces_stale_statistics_by_the_training_images(datamodule):
@@ -269,3 +271,15 @@ def test_a_forced_profile_is_the_whole_profile_whatever_the_data(
     cfg = compose_train([f"experiment={experiment}", f"profile={profile}", f"data.path={tmp_path}"])
     assert cfg.csco.profile == profile
     assert cfg.trainer.max_epochs == epochs  # the retrained architectures follow the profile, not the data
+
+
+def test_the_best_labelled_architecture_is_retrained_and_tested_beside_the_searched_ones(compose_train):
+    cfg = compose_train(["experiment=csco_cifar10", "trainer.fast_dev_run=true", "logger=csv"])
+    metrics = run(cfg)
+    out = Path(cfg.paths.output_dir)
+    best_labelled = History(out / "history.jsonl").best("acc", "max")
+    chosen = json.loads((out / "stages" / "retrain.json").read_text())["candidates"]
+    if best_labelled.hash not in {c["arch"] for c in chosen}:
+        assert (out / "retrain" / f"labelled-{best_labelled.hash}" / "arch.json").is_file()
+    assert 0.0 <= metrics["best_labelled/test/acc"] <= 1.0
+    assert 0.0 <= metrics["test/acc"] <= 1.0

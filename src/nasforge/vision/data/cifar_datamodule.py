@@ -37,7 +37,7 @@ class CIFARDataModule(ImageDataModule):
         dataset: ``"cifar10"`` or ``"cifar100"`` (default: ``"cifar10"``).
         synthetic_difficulty: the generated sample's signal, ``"easy"`` or ``"hard"`` (overlapping
             classes told apart by a faint shape; see :mod:`~nasforge.vision.data.generate.pattern`)
-            (default: ``"easy"``).
+            (default: ``"hard"``).
         synthetic_label_noise: share of the generated training labels replaced by random ones
             (default: ``0.0``).
         **kwargs: the keywords of :class:`ImageDataModule` (``path``, ``default_path``,
@@ -49,7 +49,7 @@ class CIFARDataModule(ImageDataModule):
     def __init__(
         self,
         dataset: str = "cifar10",
-        synthetic_difficulty: str = "easy",
+        synthetic_difficulty: str = "hard",
         synthetic_label_noise: float = 0.0,
         **kwargs: Any,
     ) -> None:

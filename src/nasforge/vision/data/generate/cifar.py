@@ -120,7 +120,9 @@ def write_cifar_arrays(
 
     names = [name.encode() for name in class_names or [f"class_{i:02d}" for i in range(layout.num_classes)]]
     if len(names) != layout.num_classes:
-        raise ValueError(f"write_cifar_arrays: {dataset} has {layout.num_classes} classes, got {len(names)} names")
+        raise ValueError(
+            f"write_cifar_arrays: {dataset} has {layout.num_classes} classes, got {len(names)} names"
+        )
     if dataset == "cifar10":
         meta = {b"num_cases_per_batch": len(labels), b"label_names": names, b"num_vis": 3072}
     else:
