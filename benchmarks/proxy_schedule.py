@@ -8,6 +8,10 @@ The proxy defaults of configs/csco/default.yaml were chosen from this grid; ever
 JSON object per line.
 
     python benchmarks/proxy_schedule.py [--data easy hard <folder>/cifar-10-batches-py ...]
+    python benchmarks/proxy_schedule.py --data --published-seconds-per-image
+
+The second times a training step of published-profile networks (13-node cells), the figure behind
+csco.cpu_seconds_per_image, which profile=auto weighs the published profile's cost by.
 
 ``easy`` and ``hard`` are the generated CIFAR-10 samples (data.synthetic_difficulty); a folder is any
 data in the CIFAR-10 pickle layout (benchmarks/digits_as_cifar.py writes real handwritten digits so).
@@ -25,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from _env import environment
 
 from nasforge.core.arch import Arch
 from nasforge.core.label_quality import check_labels
 from nasforge.core.predictors.kendall_tau import kendall_tau
-from nasforge.vision.csco import CSCOSpace, ProxyTrainer
+from nasforge.vision.csco import CSCONet, CSCOSpace, ProxyTrainer
 from nasforge.vision.data import CIFARDataModule
 
 #: the quick profile's space (configs/csco/default.yaml)
@@ -72,11 +78,31 @@ def _label(
     return labels, time.perf_counter() - start
 
 
+def published_seconds_per_image(networks: int = 2, batch: int = 32, steps: int = 3) -> float:
+    """Seconds per training image (forward, backward, SGD step) of sampled published-profile CSCO
+    networks on CIFAR-sized images, after one warm-up step each."""
+    space, rng = CSCOSpace(variant="cifar"), np.random.default_rng(0)
+    images, labels = torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))
+    seconds = 0.0
+    for _ in range(networks):
+        net = CSCONet(space.sample(rng), space, num_classes=10, in_chans=3)
+        optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+        for step in range(steps + 1):
+            start = time.perf_counter()
+            loss = F.cross_entropy(net(images), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            seconds += (time.perf_counter() - start) if step else 0.0
+    return seconds / (networks * steps * batch)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", nargs="+", default=["easy", "hard"])
+    parser.add_argument("--data", nargs="*", default=["easy", "hard"])
+    parser.add_argument("--published-seconds-per-image", action="store_true")
     parser.add_argument("--archs", type=int, default=8, help="architectures labelled by every schedule")
     parser.add_argument("--repeats", type=int, default=3, help="of them repeated with another seed")
     parser.add_argument("--reference-steps", type=int, default=80, help="steps of the reference training")
@@ -87,6 +113,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     archs = [space.sample(rng) for _ in range(args.archs)]
     env = environment("cpu")
+    if args.published_seconds_per_image:
+        seconds = published_seconds_per_image()
+        print(json.dumps({"figure": "published_seconds_per_image", "seconds": round(seconds, 3), **env}))
     with tempfile.TemporaryDirectory() as folder:
         for data in args.data:
             module = _datamodule(data, Path(folder))
