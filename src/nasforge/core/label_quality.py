@@ -103,7 +103,8 @@ def check_labels(
             problems.append(
                 f"{at_chance:.0%} of the labels sit at chance level ({chance:.3g}): the proxy training is "
                 "too short or its learning rate too high to separate architectures; give it more steps "
-                "or a lower rate"
+                "or a lower rate, and recompute batch-norm statistics before evaluating (ProxyTrainer's "
+                "bn_recalibration_batches)"
             )
     if len(set(labels.tolist())) == 1:
         problems.append(

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from nasforge.vision.data import read_cifar
-from nasforge.vision.data.generate import write_cifar
+from nasforge.vision.data.generate import write_cifar, write_cifar_arrays
+from nasforge.vision.data.generate.__main__ import main as generate_main
 from nasforge.vision.data.generate.pattern import ClassPatterns
 
 
@@ -40,3 +41,30 @@ def test_label_noise_changes_training_labels_only(tmp_path):
     np.testing.assert_array_equal(test_clean.labels, test_noisy.labels)
     with pytest.raises(ValueError, match="label_noise"):
         write_cifar(tmp_path / "bad", label_noise=1.0)
+
+
+def test_the_command_line_writes_the_hard_sample_by_default(tmp_path):
+    for difficulty, args in (("hard", []), ("easy", ["--difficulty", "easy"])):
+        out = tmp_path / difficulty
+        generate_main(
+            ["cifar10", "--out", str(out), "--train-per-class", "4", "--test-per-class", "1", *args]
+        )
+        expected = write_cifar(
+            tmp_path / f"api-{difficulty}", train_per_class=4, test_per_class=1, difficulty=difficulty
+        )
+        written = read_cifar(out / "cifar-10-batches-py", "cifar10", "train")
+        np.testing.assert_array_equal(written.images, read_cifar(expected, "cifar10", "train").images)
+
+
+def test_arrays_of_any_images_are_written_in_the_layout_the_readers_take(tmp_path):
+    rng = np.random.default_rng(0)
+    train = (rng.integers(0, 256, (12, 3072), dtype=np.uint8), np.arange(12) % 10)
+    test = (rng.integers(0, 256, (3, 3072), dtype=np.uint8), np.arange(3))
+    names = [str(digit) for digit in range(10)]
+    folder = write_cifar_arrays(tmp_path, "cifar10", train, test, names)
+    read = read_cifar(folder, "cifar10", "train")
+    assert read.classes == names and read.labels.tolist() == train[1].tolist()
+    np.testing.assert_array_equal(read.images.reshape(12, -1).numpy(), train[0])
+    with pytest.raises(ValueError, match="cifar10 has 10 classes, got 2 names"):
+        write_cifar_arrays(tmp_path / "bad", "cifar10", train, test, ["a", "b"])
+    assert not (tmp_path / "bad").exists()  # refused before anything is written

@@ -104,6 +104,11 @@ def write_cifar_arrays(
     ``out/cifar-10-batches-py/`` (or ``out/cifar-100-python/``): how any labelled 32x32 images become
     data the CIFAR readers take. ``class_names`` default to ``class_00``, ``class_01``, ..."""
     layout = CIFAR_LAYOUTS[dataset]
+    names = [name.encode() for name in class_names or [f"class_{i:02d}" for i in range(layout.num_classes)]]
+    if len(names) != layout.num_classes:
+        raise ValueError(
+            f"write_cifar_arrays: {dataset} has {layout.num_classes} classes, got {len(names)} names"
+        )
     folder = Path(out) / layout.folder
     folder.mkdir(parents=True, exist_ok=True)
     data, labels = train
@@ -118,11 +123,6 @@ def write_cifar_arrays(
     data, labels = test
     _dump(folder / layout.test[0], _entry(dataset, "testing batch 1 of 1", data, labels, first))
 
-    names = [name.encode() for name in class_names or [f"class_{i:02d}" for i in range(layout.num_classes)]]
-    if len(names) != layout.num_classes:
-        raise ValueError(
-            f"write_cifar_arrays: {dataset} has {layout.num_classes} classes, got {len(names)} names"
-        )
     if dataset == "cifar10":
         meta = {b"num_cases_per_batch": len(labels), b"label_names": names, b"num_vis": 3072}
     else:
