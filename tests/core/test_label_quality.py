@@ -35,3 +35,9 @@ def test_an_undefined_tau_says_why_instead_of_being_nan():
     assert explained_tau([0.1, 0.2, 0.3], [1.0, 2.0, 3.0]) == (pytest.approx(1.0), "")
     no_repeat = check_labels([0.1, 0.2])
     assert no_repeat.repeat_tau is None and no_repeat.metrics("x/")["x/repeat_kendall_tau_undefined"]
+
+
+def test_labels_below_chance_count_as_at_chance():
+    # a network that predicts one class scores that class's share of the validation split
+    quality = check_labels([0.073, 0.073, 0.12, 0.3], chance=0.1)
+    assert quality.at_chance == pytest.approx(0.5)

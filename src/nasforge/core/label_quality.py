@@ -19,7 +19,8 @@ from nasforge.core.predictors.kendall_tau import kendall_tau
 
 __all__ = ["LabelQuality", "check_labels", "explained_tau"]
 
-#: labels within this much of chance level count as at chance (accuracies in [0, 1])
+#: labels at most this much above chance level count as at chance (accuracies in [0, 1]); so do labels
+#: below it: a network that predicts one class scores that class's share, under or over 1 / classes
 CHANCE_MARGIN = 0.01
 
 
@@ -31,7 +32,8 @@ class LabelQuality:
         count: labels checked.
         minimum, median, maximum: of the labels.
         chance: the chance level, when known.
-        at_chance: share of labels within :data:`CHANCE_MARGIN` of ``chance`` (``None`` without one).
+        at_chance: share of labels at or below ``chance`` plus :data:`CHANCE_MARGIN` (``None``
+            without a chance level).
         repeat_tau: Kendall tau between the labels of the repeated architectures and their repeats
             (``None`` when undefined, see ``repeat_note``).
         repeat_note: why ``repeat_tau`` is undefined, or ``""``.
@@ -98,13 +100,13 @@ def check_labels(
     problems = []
     at_chance = None
     if chance is not None:
-        at_chance = float(np.mean(np.abs(labels - chance) <= CHANCE_MARGIN))
+        at_chance = float(np.mean(labels <= chance + CHANCE_MARGIN))
         if at_chance > max_at_chance:
             problems.append(
-                f"{at_chance:.0%} of the labels sit at chance level ({chance:.3g}): the proxy training is "
-                "too short or its learning rate too high to separate architectures; give it more steps "
-                "or a lower rate, and recompute batch-norm statistics before evaluating (ProxyTrainer's "
-                "bn_recalibration_batches)"
+                f"{at_chance:.0%} of the labels sit at or below chance level ({chance:.3g}): the proxy "
+                "training is too short or its learning rate too high to separate architectures; give it "
+                "more steps or a lower rate, and recompute batch-norm statistics before evaluating "
+                "(ProxyTrainer's bn_recalibration_batches)"
             )
     if len(set(labels.tolist())) == 1:
         problems.append(
