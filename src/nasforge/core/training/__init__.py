@@ -1,6 +1,7 @@
 """Training helpers any domain's networks use: optimisers for sparse embedding gradients, learning-rate
-schedules and fake quantisation for quantisation-aware training."""
+schedules, fake quantisation for quantisation-aware training and batch-norm recalibration."""
 
+from nasforge.core.training.batch_norm import recalibrate_batch_norm
 from nasforge.core.training.optim import (
     SPARSE_CAPABLE_OPTIMIZERS,
     DenseSparseOptimizer,
@@ -18,6 +19,7 @@ __all__ = [
     "clip_grad_norm_mixed_",
     "fake_quantize",
     "quantization_levels",
+    "recalibrate_batch_norm",
     "split_sparse_parameters",
     "warmup_cosine",
 ]

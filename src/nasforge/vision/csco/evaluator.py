@@ -19,6 +19,7 @@ from torch import nn
 
 from nasforge.core.arch import Arch
 from nasforge.core.cost import count_flops, count_params
+from nasforge.core.training.batch_norm import recalibrate_batch_norm
 from nasforge.vision.csco.network import CSCONet
 from nasforge.vision.csco.space import CSCOSpace
 
@@ -168,23 +169,14 @@ class ProxyTrainer:
             return self.lr * (step + 1) / (warmup + 1)
         return 0.5 * self.lr * (1 + math.cos(math.pi * (step - warmup) / (total - warmup)))
 
-    @torch.no_grad()
     def _recalibrate_batch_norm(self, net: nn.Module) -> None:
-        """Replace the running statistics by their plain average over unaugmented training batches."""
+        """Batch-norm statistics of unaugmented training batches (see :func:`recalibrate_batch_norm`)."""
         if not self.bn_recalibration_batches:
             return
-        norms = [m for m in net.modules() if isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d)]
-        momenta = [m.momentum for m in norms]
-        for norm in norms:
-            norm.reset_running_stats()
-            norm.momentum = None  # a cumulative average
         augment = self.datamodule.augment.to(self.device).eval()
-        net.train()
         batches = self._batches(self.datamodule.train_dataloader)
-        for _ in range(self.bn_recalibration_batches):
-            net(augment(next(batches)["image"]))
-        for norm, momentum in zip(norms, momenta, strict=True):
-            norm.momentum = momentum
+        images = (augment(next(batches)["image"]) for _ in range(self.bn_recalibration_batches))
+        recalibrate_batch_norm(net, images)
 
     @torch.no_grad()
     def _evaluate(self, net: nn.Module) -> dict[str, float]:
