@@ -201,5 +201,6 @@ class ProxyTrainer:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(space={self.space.name!r}, steps={self.steps}, epochs={self.epochs}, "
-            f"lr={self.lr}, device={self.device})"
+            f"lr={self.lr}, warmup_steps={self.warmup_steps}, label_smoothing={self.label_smoothing}, "
+            f"bn_recalibration_batches={self.bn_recalibration_batches}, device={self.device})"
         )
