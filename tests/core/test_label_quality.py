@@ -41,3 +41,12 @@ def test_labels_below_chance_count_as_at_chance():
     # a network that predicts one class scores that class's share of the validation split
     quality = check_labels([0.073, 0.073, 0.12, 0.3], chance=0.1)
     assert quality.at_chance == pytest.approx(0.5)
+
+
+def test_labels_at_the_ceiling_are_a_problem_with_what_to_change():
+    # the easy generated sample: nearly every architecture reaches 100% after the proxy training
+    quality = check_labels([1.0, 1.0, 0.995, 0.99, 0.87, 0.95], chance=0.1, ceiling=1.0)
+    assert quality.at_ceiling == pytest.approx(4 / 6)
+    assert len(quality.problems) == 1 and "synthetic_difficulty=hard" in quality.problems[0]
+    assert quality.metrics("x/")["x/at_ceiling_share"] == pytest.approx(4 / 6)
+    assert check_labels([0.5, 0.6, 0.7], ceiling=1.0).problems == ()

@@ -34,6 +34,8 @@ class LabelQuality:
         chance: the chance level, when known.
         at_chance: share of labels at or below ``chance`` plus :data:`CHANCE_MARGIN` (``None``
             without a chance level).
+        at_ceiling: share of labels within :data:`CHANCE_MARGIN` of the metric's best possible value
+            (``None`` without one): labels all at 100% rank nothing either.
         repeat_tau: Kendall tau between the labels of the repeated architectures and their repeats
             (``None`` when undefined, see ``repeat_note``).
         repeat_note: why ``repeat_tau`` is undefined, or ``""``.
@@ -46,6 +48,7 @@ class LabelQuality:
     maximum: float
     chance: float | None
     at_chance: float | None
+    at_ceiling: float | None
     repeat_tau: float | None
     repeat_note: str
     problems: tuple[str, ...]
@@ -57,6 +60,7 @@ class LabelQuality:
             "median": self.median,
             "max": self.maximum,
             "at_chance_share": self.at_chance,
+            "at_ceiling_share": self.at_ceiling,
             "repeat_kendall_tau": self.repeat_tau,
             "problems": list(self.problems),
         }
@@ -84,6 +88,7 @@ def check_labels(
     repeats: Sequence[tuple[float, float]] = (),
     max_at_chance: float = 0.5,
     min_repeat_tau: float = 0.3,
+    ceiling: float | None = None,
 ) -> LabelQuality:
     """Check ``values`` (one label per architecture).
 
@@ -93,6 +98,8 @@ def check_labels(
         repeats: ``(label, label with another seed)`` of a few architectures.
         max_at_chance: a larger share of labels at chance is a problem (default: half).
         min_repeat_tau: a lower rank agreement of the repeats is a problem (default: ``0.3``).
+        ceiling: the metric's best possible value (1 for an accuracy), if it has one; more than
+            ``max_at_chance`` of the labels there is a problem too (default: ``None``).
     """
     labels = np.asarray(values, dtype=np.float64)
     if labels.size == 0:
@@ -107,6 +114,15 @@ def check_labels(
                 "training is too short or its learning rate too high to separate architectures; give it "
                 "more steps or a lower rate, and recompute batch-norm statistics before evaluating "
                 "(ProxyTrainer's bn_recalibration_batches)"
+            )
+    at_ceiling = None
+    if ceiling is not None:
+        at_ceiling = float(np.mean(labels >= ceiling - CHANCE_MARGIN))
+        if at_ceiling > max_at_chance:
+            problems.append(
+                f"{at_ceiling:.0%} of the labels sit at the ceiling ({ceiling:.3g}): the task is too easy "
+                "for the proxy to separate architectures; label on harder data (a generated sample: "
+                "data.synthetic_difficulty=hard) or with fewer proxy steps"
             )
     if len(set(labels.tolist())) == 1:
         problems.append(
@@ -129,6 +145,7 @@ def check_labels(
         maximum=float(labels.max()),
         chance=chance,
         at_chance=at_chance,
+        at_ceiling=at_ceiling,
         repeat_tau=repeat_tau,
         repeat_note=repeat_note if repeat_tau is None else "",
         problems=tuple(problems),

@@ -63,7 +63,10 @@ def check_stage_labels(
             again = repeated.get(entry.arch) or repeated.record(entry.arch, evaluate(entry.arch))
             pairs.append((entry.metrics[metric], again.metrics[metric]))
     quality = check_labels(
-        [e.metrics[metric] for e in history], chance=chance_level(context, metric, chance), repeats=pairs
+        [e.metrics[metric] for e in history],
+        chance=chance_level(context, metric, chance),
+        repeats=pairs,
+        ceiling=1.0 if "acc" in metric else None,  # an accuracy
     )
     _report(stage, metric, quality)
     return quality.metrics(f"{stage}/labels/")
@@ -79,6 +82,7 @@ def _takes_seed(evaluator: Callable[..., Any]) -> bool:
 
 def _report(stage: str, metric: str, quality: LabelQuality) -> None:
     share = "" if quality.at_chance is None else f", {quality.at_chance:.0%} at chance"
+    share += "" if quality.at_ceiling is None else f", {quality.at_ceiling:.0%} at the ceiling"
     repeat = quality.repeat_note or f"repeat Kendall tau {quality.repeat_tau:.2f}"
     log.info(
         f"Labels of {stage!r}: {quality.count} {metric} values from {quality.minimum:.4g} to "
