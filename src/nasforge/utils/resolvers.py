@@ -44,8 +44,13 @@ def when_generated(path: Any, default_path: Any, if_generated: Any, if_real: Any
     return if_generated if _generated(path, default_path) else if_real
 
 
+def _unset(value: Any) -> bool:
+    """A config value left empty (interpolations hand ``None`` on as the strings too)."""
+    return value in (None, "", "None", "null")
+
+
 def _generated(path: Any, default_path: Any) -> bool:
-    return path in (None, "", "None", "null") and not (default_path and Path(default_path).exists())
+    return _unset(path) and not (default_path and Path(default_path).exists())
 
 
 def _on_gpu(accelerator: Any) -> bool:
@@ -63,7 +68,7 @@ def training_images(path: Any, default_path: Any, dataset: str) -> int | None:
     from nasforge.vision.data import ImageDataError
     from nasforge.vision.data.size import training_image_count
 
-    folder = default_path if path in (None, "", "None", "null") else path
+    folder = default_path if _unset(path) else path
     try:
         return training_image_count(str(folder), str(dataset))
     except (OSError, ImageDataError):
@@ -74,7 +79,7 @@ def image_training_hours(images: Any, seconds_per_image: float, *passes: int) ->
     """Hours of training ``images`` images ``sum(a * b for pairs (a, b) in passes)`` times at
     ``seconds_per_image`` each (e.g. ``300 labels, 10 epochs, 3 retrained, 200 epochs``), to one
     decimal; ``None`` without a count."""
-    if images in (None, "None", "null"):
+    if _unset(images):
         return None
     if len(passes) % 2:
         raise ValueError(f"image_training_hours: passes come in pairs (runs, epochs), got {list(passes)}")
@@ -107,12 +112,9 @@ def method_profile(
         return "quick"
     if str(accelerator) == "none" or _on_gpu(accelerator):
         return "published"
-    affordable = published_cpu_hours not in (None, "None", "null") and cpu_budget_hours not in (
-        None,
-        "None",
-        "null",
-    )
-    return "published" if affordable and float(published_cpu_hours) <= float(cpu_budget_hours) else "quick"
+    if _unset(published_cpu_hours) or _unset(cpu_budget_hours):
+        return "quick"
+    return "published" if float(published_cpu_hours) <= float(cpu_budget_hours) else "quick"
 
 
 def profile_warning(requested: str, resolved: str, path: Any, default_path: Any, published_cost: str) -> str:
