@@ -84,15 +84,9 @@ class RetrainStage:
         results = []
         for rank, candidate in enumerate(candidates):
             arch = candidate.arch
-            folder = out / "retrain" / f"{rank}-{arch.hash}"
-            arch_file = folder / "arch.json"
-            if not arch_file.is_file():
-                arch.save(arch_file)
             label = f"Candidate {rank + 1}/{len(candidates)} ({arch.hash})"
-            record = {"rank": rank, "arch": arch.hash, "arch_file": str(arch_file)}
-            results.append(
-                train_in_folder(context, self.child_model(context, arch_file), folder, label, record=record)
-            )
+            folder = out / "retrain" / f"{rank}-{arch.hash}"
+            results.append(self._train(context, arch, folder, label, {"rank": rank}))
 
         monitor, mode = results[0]["monitor"], results[0]["monitor_mode"]
         pick = max if mode == "max" else min
@@ -124,16 +118,23 @@ class RetrainStage:
             found = {**best_test, monitor: best["metrics"][monitor]}
         else:
             folder = context.output_dir / "retrain" / f"labelled-{entry.hash}"
-            arch_file = folder / "arch.json"
-            if not arch_file.is_file():
-                entry.arch.save(arch_file)
-            record = {"arch": entry.hash, "arch_file": str(arch_file)}
-            model = self.child_model(context, arch_file)
-            found = train_in_folder(
-                context, model, folder, "Best-labelled architecture", test=True, record=record
-            )["metrics"]
+            found = self._train(context, entry.arch, folder, "Best-labelled architecture", {}, test=True)[
+                "metrics"
+            ]
         keys = [monitor, *(key for key in found if key.startswith("test/"))]
         return {f"best_labelled/{key}": found[key] for key in keys if key in found}
+
+    def _train(
+        self, context: RunContext, arch: Arch, folder: Path, label: str, record: dict, test: bool = False
+    ) -> dict[str, Any]:
+        """Train ``arch`` as a child in ``folder`` (its JSON kept there as ``arch.json``); the record
+        of :func:`train_in_folder` with ``arch`` and ``arch_file`` added to ``record``."""
+        arch_file = folder / "arch.json"
+        if not arch_file.is_file():
+            arch.save(arch_file)
+        record = {**record, "arch": arch.hash, "arch_file": str(arch_file)}
+        model = self.child_model(context, arch_file)
+        return train_in_folder(context, model, folder, label, test=test, record=record)
 
     def child_model(self, context: RunContext, arch_file: Path) -> DictConfig:
         """The child model config (``cfg[child_key]``) of the architecture in ``arch_file``."""
