@@ -12,6 +12,7 @@ from torch.optim import Optimizer
 from torchmetrics import MaxMetric, MinMetric
 
 from nasforge.core.training.optim import build_optimizer, clip_grad_norm_mixed_
+from nasforge.lit.distributed import dense_embedding_gradients_for_nccl
 
 __all__ = ["ChildModule"]
 
@@ -61,11 +62,20 @@ class ChildModule(L.LightningModule):
         best = MaxMetric if task.monitor_mode == "max" else MinMetric
         self.val_best = best()
 
+    @property
+    def leaves_parameters_unused(self) -> bool:
+        """Whether a training step may give some parameters no gradient (the network says so with
+        ``leaves_parameters_unused``), so that DDP must look for them
+        (``ddp_find_unused_parameters_true``)."""
+        return bool(getattr(self.net, "leaves_parameters_unused", False))
+
     def forward(self, batch: Any) -> torch.Tensor:
         """Inference: the network's raw output on ``batch``."""
         return self.task.forward(self.net, batch)
 
     def setup(self, stage: str) -> None:
+        if stage == "fit":
+            dense_embedding_gradients_for_nccl(self.net)
         if self.hparams.compile and stage == "fit":
             self.net = torch.compile(self.net)
 
@@ -94,7 +104,7 @@ class ChildModule(L.LightningModule):
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         loss, output, target = self._step(batch, "val", batch_idx)
         self.task.update_metrics(self.val_metrics, output.detach(), target)
-        self.log("val/loss", loss, on_epoch=True, batch_size=len(target))
+        self.log("val/loss", loss, on_epoch=True, batch_size=len(target), sync_dist=True)
 
     def on_validation_epoch_end(self) -> None:
         values = self.val_metrics.compute()
@@ -108,7 +118,7 @@ class ChildModule(L.LightningModule):
     def test_step(self, batch: Any, batch_idx: int) -> None:
         loss, output, target = self._step(batch, "test", batch_idx)
         self.task.update_metrics(self.test_metrics, output.detach(), target)
-        self.log("test/loss", loss, on_epoch=True, batch_size=len(target))
+        self.log("test/loss", loss, on_epoch=True, batch_size=len(target), sync_dist=True)
 
     def on_test_epoch_end(self) -> None:
         values = self.test_metrics.compute()

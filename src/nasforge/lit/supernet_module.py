@@ -12,6 +12,7 @@ from torch.optim import Optimizer
 
 from nasforge.core.sampling import PathSampler
 from nasforge.lit.child_module import ChildModule
+from nasforge.lit.distributed import check_same_paths_on_every_rank
 
 __all__ = ["SupernetModule"]
 
@@ -34,7 +35,15 @@ class SupernetModule(ChildModule):
         sparse_optimizer: partial optimiser for sparse embedding gradients (default: None).
         scheduler: partial ``(optimizer, total_steps) -> LRScheduler`` stepped every batch (default: None).
         validation_paths: fixed paths validation cycles over, one per batch (default: 8).
+
+    Under DDP, each step trains one path on every process, so the other paths' weights get no
+    gradient (:attr:`leaves_parameters_unused`), and the start of training checks that every process
+    draws the same paths.
     """
+
+    @property
+    def leaves_parameters_unused(self) -> bool:
+        return True
 
     def __init__(
         self,
@@ -51,6 +60,10 @@ class SupernetModule(ChildModule):
             raise ValueError(f"SupernetModule: validation_paths must be at least 1, got {validation_paths}")
         self.sampler = sampler(space=net.space)
         self.validation_path_list = self.sampler.fixed(validation_paths)
+
+    def on_train_start(self) -> None:
+        super().on_train_start()
+        check_same_paths_on_every_rank(self.sampler, self.global_step)
 
     def network_for(self, stage: str, batch_idx: int) -> Callable[..., torch.Tensor]:
         if stage == "train":

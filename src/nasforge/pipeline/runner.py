@@ -5,6 +5,10 @@ wiring (what each stage consumes from earlier ones) is checked before the first 
 finished stage leaves ``stages/<name>.json``, its typed record; a run started again with the same
 output directory (``hydra.run.dir=<that dir>``) skips those stages and hands their records to the next
 ones, so nothing already computed is lost or repeated.
+
+Under DDP the stages share out the processes as :mod:`nasforge.pipeline.distributed` describes: every
+process walks the stages, fitting stages run on all of them, the rest on rank 0, and only rank 0
+writes files.
 """
 
 from __future__ import annotations
@@ -21,6 +25,12 @@ import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
 from nasforge.pipeline.context import RunContext
+from nasforge.pipeline.distributed import (
+    is_rank_zero,
+    join_process_group,
+    rank_label,
+    wait_for_every_rank,
+)
 from nasforge.pipeline.json_io import write_json
 from nasforge.pipeline.results import ResultFileError, StageResult
 from nasforge.pipeline.wiring import Stage, check_wiring
@@ -46,9 +56,11 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Run every stage of ``cfg.pipeline`` in order; return the merged metrics (also in metrics.json)."""
     route_lightning_logs_to_root()
+    join_process_group(str(cfg.trainer.get("accelerator", "auto")), float(cfg.get("ddp_wait_hours", 24)))
     output_dir = Path(cfg.paths.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    if is_rank_zero():
+        output_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
 
@@ -59,12 +71,12 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         for stage in build_stages(cfg):
-            context.results[stage.name] = _finished_result(stage, output_dir) or _run_stage(
-                stage, context, output_dir
-            )
+            context.results[stage.name] = _stage_result(stage, context, output_dir)
     except Exception:
-        (output_dir / "error.log").write_text(traceback.format_exc())
-        log.error(f"Run failed; traceback saved to {output_dir / 'error.log'}")
+        error_log = output_dir / ("error.log" if is_rank_zero() else f"error.rank{rank_label()}.log")
+        error_log.parent.mkdir(parents=True, exist_ok=True)
+        error_log.write_text(traceback.format_exc())
+        log.error(f"Run failed; traceback saved to {error_log}")
         raise
     finally:
         _close_wandb()
@@ -73,9 +85,32 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     for result in context.results.values():
         metrics.update(result.metrics)
     summary = {**metrics, **context.info, "elapsed_s": round(time.perf_counter() - started, 2)}
-    write_json(output_dir / "metrics.json", summary)
-    log.info(f"Metrics written to {output_dir / 'metrics.json'}")
+    if is_rank_zero():
+        write_json(output_dir / "metrics.json", summary)
+        log.info(f"Metrics written to {output_dir / 'metrics.json'}")
     return summary
+
+
+def _stage_result(stage: Stage, context: RunContext, output_dir: Path) -> StageResult:
+    """The stage's record: reused if finished, else computed. Under DDP the record every process
+    hands on is rank 0's, read back from its marker once rank 0 has written it."""
+    wait_for_every_rank()  # so that every process sees the same finished stages
+    result = _finished_result(stage, output_dir)
+    if result is not None:
+        return result
+    if is_rank_zero() or getattr(stage, "runs_on_every_rank", False):
+        result = _run_stage(stage, context, output_dir)
+    wait_for_every_rank()
+    if is_rank_zero():
+        return result
+    result = _finished_result(stage, output_dir)
+    if result is None:
+        raise RuntimeError(
+            f"Stage {stage.name!r} runs on rank 0 only, and process {rank_label()} found neither its record "
+            f"in {output_dir / 'stages'} nor a process group to wait on: start every process of a "
+            "multi-node run with torchrun or srun (see the README's DDP section)"
+        )
+    return result
 
 
 def _marker(stage: Stage, output_dir: Path) -> Path:
@@ -105,7 +140,8 @@ def _run_stage(stage: Stage, context: RunContext, output_dir: Path) -> StageResu
             f"Stage {stage.name!r} ({type(stage).__name__}) returned a {type(result).__name__}, "
             f"not the {stage.produces.__name__} it declares"
         )
-    write_json(_marker(stage, output_dir), result.to_json())
+    if is_rank_zero():
+        write_json(_marker(stage, output_dir), result.to_json())
     return result
 
 

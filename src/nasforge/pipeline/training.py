@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from nasforge.checkpoints import CheckpointError
 from nasforge.pipeline.context import RunContext
+from nasforge.pipeline.distributed import ddp_strategy_for, is_rank_zero
 from nasforge.pipeline.json_io import write_json
 from nasforge.utils.instantiators import build_trainer
 from nasforge.utils.pylogger import RankedLogger
@@ -35,8 +36,11 @@ def fit_model(
     cfg: DictConfig, model: L.LightningModule, datamodule: L.LightningDataModule, **trainer_overrides: Any
 ) -> tuple[L.Trainer, dict[str, float], str]:
     """Fit with ``cfg.trainer`` updated by ``trainer_overrides`` (resuming from ``cfg.ckpt_path`` if
-    set); return the trainer, the final logged metrics and the best checkpoint's path ("" when none was
-    saved, e.g. under fast_dev_run)."""
+    set; under DDP a supernet's strategy finds unused parameters); return the trainer, the final
+    logged metrics and the best checkpoint's path ("" when none was saved, e.g. under fast_dev_run)."""
+    strategy = trainer_overrides.get("strategy", cfg.trainer.get("strategy"))
+    if ddp_strategy_for(model, strategy) != strategy:
+        trainer_overrides = {**trainer_overrides, "strategy": ddp_strategy_for(model, strategy)}
     trainer = build_trainer(cfg, **trainer_overrides)
     trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     best_path = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
@@ -68,7 +72,7 @@ def train_in_folder(
 ) -> dict[str, Any]:
     """Train ``model_cfg`` from scratch on the run's data as its own run in ``folder`` (config,
     checkpoints, final weights) and return its record; a folder holding a finished record is reused,
-    so a killed stage resumes with the next model.
+    so a killed stage resumes with the next model. Under DDP every process trains, rank 0 writes.
 
     Args:
         context: the run.
@@ -87,14 +91,16 @@ def train_in_folder(
         log.info(f"{label}: already trained in {folder}")
         return json.loads(marker.read_text())
     log.info(f"{label}: training from scratch in {folder}")
-    folder.mkdir(parents=True, exist_ok=True)
     run_cfg = context.run_config(model_cfg, folder)
     model = hydra.utils.instantiate(run_cfg.model)
-    # beside checkpoints/, so `eval.py ckpt_path=<folder>/checkpoints/<file>` rebuilds this model
-    OmegaConf.save(run_cfg, folder / "config.yaml", resolve=True)
+    if is_rank_zero():
+        folder.mkdir(parents=True, exist_ok=True)
+        # beside checkpoints/, so `eval.py ckpt_path=<folder>/checkpoints/<file>` rebuilds this model
+        OmegaConf.save(run_cfg, folder / "config.yaml", resolve=True)
     trainer, metrics, best_path = fit_model(run_cfg, model, context.datamodule)
     weights = folder / FINAL_WEIGHTS
-    torch.save(model.net.state_dict(), weights)
+    if is_rank_zero():
+        torch.save(model.net.state_dict(), weights)
     if test:
         trainer.test(model=model, datamodule=context.datamodule, ckpt_path=best_path or None)
         metrics.update(floats(trainer.callback_metrics))
@@ -107,5 +113,6 @@ def train_in_folder(
         "monitor_mode": model.task.monitor_mode,
         "metrics": metrics,
     }
-    write_json(marker, result)
+    if is_rank_zero():
+        write_json(marker, result)
     return result

@@ -22,7 +22,8 @@ class Stage(Protocol):
     ``produces`` is the kind of record :meth:`run` returns; ``consumes`` maps the names of the earlier
     stages this stage reads to the kind of record it needs from each. A stage that keeps resumable
     state in files (a search history) may list them, relative to the run folder, in ``writes``: two
-    stages of one pipeline may not write the same file.
+    stages of one pipeline may not write the same file. Under DDP a stage runs on rank 0 alone unless
+    it sets ``runs_on_every_rank = True`` (it fits Lightning models; rank 0 still writes the files).
     """
 
     name: str

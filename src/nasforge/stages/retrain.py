@@ -23,6 +23,7 @@ from nasforge.pipeline import (
     floats,
     train_in_folder,
 )
+from nasforge.pipeline.distributed import is_rank_zero, wait_for_every_rank
 from nasforge.utils.instantiators import build_trainer
 from nasforge.utils.pylogger import RankedLogger
 
@@ -56,6 +57,9 @@ class RetrainStage:
     """
 
     produces = RetrainResult
+
+    #: fits Lightning models, so under DDP every process runs it (rank 0 writes the files)
+    runs_on_every_rank = True
 
     def __init__(
         self,
@@ -93,7 +97,8 @@ class RetrainStage:
         best = pick(results, key=lambda r: r["metrics"][f"val/{monitor}_best"])
         log.info(f"Best retrained architecture: rank {best['rank']} ({best['arch']}), testing it")
         test_metrics = self._test(context, best)
-        Arch.load(best["arch_file"]).save(out / "best_arch.json")
+        if is_rank_zero():
+            Arch.load(best["arch_file"]).save(out / "best_arch.json")
         metrics: dict[str, Any] = {**test_metrics, **best["metrics"]}
         for r in results:
             metrics[f"retrain/{r['rank']}/val_{monitor}"] = r["metrics"][f"val/{monitor}_best"]
@@ -130,8 +135,9 @@ class RetrainStage:
         """Train ``arch`` as a child in ``folder`` (its JSON kept there as ``arch.json``); the record
         of :func:`train_in_folder` with ``arch`` and ``arch_file`` added to ``record``."""
         arch_file = folder / "arch.json"
-        if not arch_file.is_file():
+        if is_rank_zero() and not arch_file.is_file():
             arch.save(arch_file)
+        wait_for_every_rank()  # every process builds the child from that file
         record = {**record, "arch": arch.hash, "arch_file": str(arch_file)}
         model = self.child_model(context, arch_file)
         return train_in_folder(context, model, folder, label, test=test, record=record)

@@ -19,6 +19,7 @@ from nasforge.pipeline import (
     floats,
     load_weights,
 )
+from nasforge.pipeline.distributed import is_rank_zero
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["TrainStage"]
@@ -46,6 +47,9 @@ class TrainStage:
             set, its full-path warm-up switched off), e.g. a supernet trained on LISSNAS's space
             (default: None).
     """
+
+    #: fits a Lightning model, so under DDP every process runs it (rank 0 writes the files)
+    runs_on_every_rank = True
 
     def __init__(
         self,
@@ -85,14 +89,16 @@ class TrainStage:
             weights = context.result(self.init_from, WeightsResult).weights
             load_weights(model.net, weights, self.init_from, context)
             log.info(f"Starting from the weights of stage '{self.init_from}' ({weights})")
-        OmegaConf.save(run_cfg, context.output_dir / "config.yaml", resolve=True)
+        if is_rank_zero():
+            OmegaConf.save(run_cfg, context.output_dir / "config.yaml", resolve=True)
 
         datamodule = context.datamodule
         trainer, metrics, best_path = fit_model(run_cfg, model, datamodule, **self.trainer_overrides)
         weights_file = None
         if self.save_weights:
             weights_file = context.output_dir / self.save_weights
-            torch.save(model.net.state_dict(), weights_file)
+            if is_rank_zero():
+                torch.save(model.net.state_dict(), weights_file)
         if self.test:
             if not best_path:
                 log.warning("No best checkpoint was saved; testing the current weights")

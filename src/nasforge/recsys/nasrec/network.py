@@ -60,6 +60,8 @@ class NASRecBase(CTRModel):
     """What the supernet and the child share: embeddings, sizes, and the loop over blocks."""
 
     dot_pairs: Tensor
+    #: a block whose outputs no later block reads, and the last block's sparse output, get no gradient
+    leaves_parameters_unused = True
 
     def __init__(
         self,

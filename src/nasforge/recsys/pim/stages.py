@@ -34,6 +34,7 @@ from nasforge.pipeline import (
     StageResult,
     train_in_folder,
 )
+from nasforge.pipeline.distributed import is_rank_zero, wait_for_every_rank
 from nasforge.recsys.pim.arch_pricing import price_network
 from nasforge.recsys.pim.report import model_slug, write_comparison, write_pareto
 from nasforge.utils.pylogger import RankedLogger
@@ -49,7 +50,8 @@ class PIMComparisonStage:
     Writes ``pim_comparison.md``, ``pim_comparison.json`` and ``pim_comparison.png`` (the models and
     the ratios), ``pim_pareto.json`` and ``pim_pareto.png`` (LogLoss, energy and latency of every
     evaluation of the PIM search, the three-objective front highlighted). References train in
-    ``compare/<name>/`` and leave ``result.json``, so a killed stage resumes.
+    ``compare/<name>/`` and leave ``result.json``, so a killed stage resumes. Under DDP every process
+    trains the references and rank 0 prices them and writes the report.
 
     Args:
         hardware: the profile the models are priced under (a ``configs/hardware`` option).
@@ -63,6 +65,9 @@ class PIMComparisonStage:
     """
 
     produces = ReportResult
+
+    #: trains the references with Lightning, so under DDP every process runs it
+    runs_on_every_rank = True
 
     def __init__(
         self,
@@ -94,7 +99,10 @@ class PIMComparisonStage:
         cfg, out = context.cfg, context.output_dir
         retrained = context.result(self.retrain_stage, RetrainResult)
         accuracy_arch = context.result(self.accuracy_stage, SearchResult).top_k[0].arch
-        accuracy_file = accuracy_arch.save(out / "compare" / "accuracy_arch.json")
+        accuracy_file = out / "compare" / "accuracy_arch.json"
+        if is_rank_zero():
+            accuracy_arch.save(accuracy_file)
+        wait_for_every_rank()  # every process builds that child from the file
         float_cfg = cfg[self.float_child_key]
         models = {
             "PIM co-design": (
@@ -104,14 +112,19 @@ class PIMComparisonStage:
             "NASRec, accuracy only": (self._child_cfg(float_cfg, accuracy_file), None),
             "DLRM": (cfg[self.baseline_key], None),
         }
-        rows = []
+        tested = {}
         for label, (model_cfg, priced_arch) in models.items():
             if priced_arch is not None:
-                tested = retrained.metrics
+                tested[label] = retrained.metrics
             else:
                 folder = out / "compare" / model_slug(label)
-                tested = train_in_folder(context, model_cfg, folder, label, test=True)["metrics"]
-            rows.append(self._row(context, label, model_cfg, priced_arch, tested))
+                tested[label] = train_in_folder(context, model_cfg, folder, label, test=True)["metrics"]
+        if not is_rank_zero():
+            return ReportResult()  # the pipeline hands every process rank 0's report
+        rows = [
+            self._row(context, label, model_cfg, priced_arch, tested[label])
+            for label, (model_cfg, priced_arch) in models.items()
+        ]
         comparison = write_comparison(rows, self.hardware, out)
         history = History(Path(context.result(self.search_stage, SearchResult).history))
         write_pareto(history, out)
