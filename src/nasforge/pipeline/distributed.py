@@ -21,7 +21,6 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-import torch
 import torch.distributed as dist
 from lightning.fabric.plugins.environments import (
     ClusterEnvironment,
@@ -30,8 +29,10 @@ from lightning.fabric.plugins.environments import (
 )
 
 from nasforge.utils.pylogger import RankedLogger
+from nasforge.utils.resolvers import on_gpu
 
 __all__ = [
+    "check_one_run_folder",
     "ddp_strategy_for",
     "is_distributed",
     "is_rank_zero",
@@ -96,16 +97,33 @@ def join_process_group(accelerator: str, wait_hours: float) -> None:
     environment = external_launcher()
     if environment is None or dist.is_initialized():
         return
-    on_gpu = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
     os.environ["MASTER_ADDR"] = environment.main_address
     os.environ["MASTER_PORT"] = str(environment.main_port)
     dist.init_process_group(
-        backend="nccl" if on_gpu else "gloo",
+        backend="nccl" if on_gpu(accelerator) else "gloo",
         rank=environment.global_rank(),
         world_size=environment.world_size(),
         timeout=_wait,
     )
     log.info(f"Joined a process group of {dist.get_world_size()} processes ({type(environment).__name__})")
+
+
+def check_one_run_folder(output_dir: str) -> None:
+    """Refuse to start when the processes of one launch would write to different run folders (each
+    process composes its own config, e.g. with a time stamp in the folder name).
+
+    Raises:
+        ValueError: listing the folders and how to name one.
+    """
+    if not is_distributed():
+        return
+    folders: list[str | None] = [None] * dist.get_world_size()
+    dist.all_gather_object(folders, output_dir)
+    if len(set(folders)) > 1:
+        raise ValueError(
+            f"The processes of this launch would write to {len(set(folders))} run folders "
+            f"({', '.join(sorted(set(map(str, folders))))}): give them one with hydra.run.dir=<folder>"
+        )
 
 
 def wait_for_every_rank() -> None:

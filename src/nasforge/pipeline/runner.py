@@ -26,6 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from nasforge.pipeline.context import RunContext
 from nasforge.pipeline.distributed import (
+    check_one_run_folder,
     is_rank_zero,
     join_process_group,
     rank_label,
@@ -58,6 +59,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     route_lightning_logs_to_root()
     join_process_group(str(cfg.trainer.get("accelerator", "auto")), float(cfg.get("ddp_wait_hours", 24)))
     output_dir = Path(cfg.paths.output_dir)
+    check_one_run_folder(str(output_dir))
     if is_rank_zero():
         output_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)

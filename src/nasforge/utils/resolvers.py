@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import netrc
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,11 @@ __all__ = [
     "PROFILES",
     "image_training_hours",
     "method_profile",
+    "on_gpu",
+    "on_rank_zero",
     "profile_warning",
     "register_resolvers",
+    "run_stamp",
     "training_images",
     "wandb_logged_in",
 ]
@@ -53,7 +57,9 @@ def _generated(path: Any, default_path: Any) -> bool:
     return _unset(path) and not (default_path and Path(default_path).exists())
 
 
-def _on_gpu(accelerator: Any) -> bool:
+def on_gpu(accelerator: Any) -> bool:
+    """Whether Lightning's ``accelerator`` setting trains on a GPU of this machine
+    (``${on_gpu:${trainer.accelerator}}``)."""
     import torch
 
     return str(accelerator) in ("gpu", "cuda", "auto") and torch.cuda.is_available()
@@ -110,7 +116,7 @@ def method_profile(
         return "tiny"
     if _generated(path, default_path):
         return "quick"
-    if str(accelerator) == "none" or _on_gpu(accelerator):
+    if str(accelerator) == "none" or on_gpu(accelerator):
         return "published"
     if _unset(published_cpu_hours) or _unset(cpu_budget_hours):
         return "quick"
@@ -128,20 +134,41 @@ def profile_warning(requested: str, resolved: str, path: Any, default_path: Any,
     )
 
 
+def run_stamp() -> str:
+    """The run folder's name. Every process of one launch must agree on it, so a SLURM job step or a
+    torchrun launch is named by its id; otherwise by the start time."""
+    if os.environ.get("SLURM_JOB_ID") and os.environ.get("SLURM_STEP_ID"):
+        return f"slurm-{os.environ['SLURM_JOB_ID']}.{os.environ['SLURM_STEP_ID']}"
+    if os.environ.get("TORCHELASTIC_RUN_ID", "none") != "none":
+        return f"torchrun-{os.environ['TORCHELASTIC_RUN_ID']}"
+    return datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+
+
+def on_rank_zero(value: Any) -> Any:
+    """``value`` in the process of global rank 0, else None: Hydra's ``output_subdir``, so that only
+    one process of a DDP launch writes the composed config."""
+    from nasforge.pipeline.distributed import is_rank_zero
+
+    return value if is_rank_zero() else None
+
+
+_RESOLVERS = {
+    "wandb_offline": lambda: not wandb_logged_in(),
+    "when_generated": when_generated,
+    "method_profile": method_profile,
+    "profile_warning": profile_warning,
+    "training_images": training_images,
+    "image_training_hours": image_training_hours,
+    "on_gpu": on_gpu,
+    "run_stamp": run_stamp,
+    "on_rank_zero": on_rank_zero,
+}
+
+
 def register_resolvers() -> None:
-    """``${wandb_offline:}``: run W&B offline unless the user has logged in.
-    ``${when_generated:path,default_path,a,b}``: see :func:`when_generated`.
-    ``${method_profile:...}``, ``${profile_warning:...}``, ``${training_images:...}`` and
-    ``${image_training_hours:...}``: see those functions."""
-    if not OmegaConf.has_resolver("wandb_offline"):
-        OmegaConf.register_new_resolver("wandb_offline", lambda: not wandb_logged_in())
-    if not OmegaConf.has_resolver("when_generated"):
-        OmegaConf.register_new_resolver("when_generated", when_generated)
-    if not OmegaConf.has_resolver("method_profile"):
-        OmegaConf.register_new_resolver("method_profile", method_profile)
-    if not OmegaConf.has_resolver("profile_warning"):
-        OmegaConf.register_new_resolver("profile_warning", profile_warning)
-    if not OmegaConf.has_resolver("training_images"):
-        OmegaConf.register_new_resolver("training_images", training_images)
-    if not OmegaConf.has_resolver("image_training_hours"):
-        OmegaConf.register_new_resolver("image_training_hours", image_training_hours)
+    """``${wandb_offline:}``: run W&B offline unless the user has logged in. The others
+    (``${when_generated:...}``, ``${method_profile:...}``, ``${run_stamp:}``, ...) are the functions
+    of this module with those names."""
+    for name, resolver in _RESOLVERS.items():
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, resolver)
