@@ -96,10 +96,11 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 def _stage_result(stage: Stage, context: RunContext, output_dir: Path) -> StageResult:
     """The stage's record: reused if finished, else computed. Under DDP the record every process
     hands on is rank 0's, read back from its marker once rank 0 has written it."""
-    wait_for_every_rank()  # so that every process sees the same finished stages
     result = _finished_result(stage, output_dir)
     if result is not None:
         return result
+    # No process writes a marker until all have looked for it, so all take the same branch.
+    wait_for_every_rank()
     if is_rank_zero() or getattr(stage, "runs_on_every_rank", False):
         result = _run_stage(stage, context, output_dir)
     wait_for_every_rank()
