@@ -14,7 +14,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from omegaconf import OmegaConf
 
-from nasforge.lit.distributed import check_same_paths_on_every_rank, dense_embedding_gradients_for_nccl
+from nasforge.lit.distributed import check_same_paths_on_every_rank, dense_embedding_gradients_for_ddp
 from nasforge.pipeline import StageResult, runner
 from nasforge.pipeline.distributed import check_one_run_folder, ddp_strategy_for, is_rank_zero
 from nasforge.recsys.models.embedding import FeatureEmbedding
@@ -185,15 +185,21 @@ def test_models_that_leave_parameters_unused_get_ddp_that_finds_them():
     assert ddp_strategy_for(object(), "ddp") == "ddp"
 
 
-def test_nccl_gets_dense_embedding_gradients(monkeypatch):
+@pytest.mark.parametrize(
+    ("world", "backend", "unused", "switched"),
+    [(1, "nccl", True, 0), (2, "gloo", False, 0), (2, "gloo", True, 1), (2, "nccl", False, 1)],
+)
+def test_ddp_gets_dense_embedding_gradients_where_it_cannot_reduce_sparse_ones(
+    monkeypatch, world, backend, unused, switched
+):
     table = FeatureEmbedding([5, 7], 4, sparse=True)
-    assert dense_embedding_gradients_for_nccl(table) == 0  # no process group: left as it is
-    assert table.sparse
+    assert dense_embedding_gradients_for_ddp(table, unused) == 0  # no process group: left as it is
     monkeypatch.setattr(dist, "is_initialized", lambda: True)
-    monkeypatch.setattr(dist, "get_backend", lambda: "nccl")
-    assert dense_embedding_gradients_for_nccl(table) == 1
+    monkeypatch.setattr(dist, "get_world_size", lambda: world)
+    monkeypatch.setattr(dist, "get_backend", lambda: backend)
+    assert dense_embedding_gradients_for_ddp(table, unused) == switched
     table(torch.tensor([[1, 2]])).sum().backward()
-    assert not table.sparse and not table.embedding.weight.grad.is_sparse
+    assert table.embedding.weight.grad.is_sparse is not bool(switched)
 
 
 def test_ddp_trainer_syncs_batch_norm_only_on_gpus(compose_train):

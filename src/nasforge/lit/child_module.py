@@ -12,7 +12,7 @@ from torch.optim import Optimizer
 from torchmetrics import MaxMetric, MinMetric
 
 from nasforge.core.training.optim import build_optimizer, clip_grad_norm_mixed_
-from nasforge.lit.distributed import dense_embedding_gradients_for_nccl
+from nasforge.lit.distributed import dense_embedding_gradients_for_ddp
 
 __all__ = ["ChildModule"]
 
@@ -75,7 +75,7 @@ class ChildModule(L.LightningModule):
 
     def setup(self, stage: str) -> None:
         if stage == "fit":
-            dense_embedding_gradients_for_nccl(self.net)
+            dense_embedding_gradients_for_ddp(self.net, self.leaves_parameters_unused)
         if self.hparams.compile and stage == "fit":
             self.net = torch.compile(self.net)
 

@@ -8,7 +8,7 @@ from torch import nn
 from nasforge.core.sampling import PathSampler
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["check_same_paths_on_every_rank", "dense_embedding_gradients_for_nccl"]
+__all__ = ["check_same_paths_on_every_rank", "dense_embedding_gradients_for_ddp"]
 
 log = RankedLogger(__name__)
 
@@ -37,20 +37,28 @@ def check_same_paths_on_every_rank(sampler: PathSampler, first_step: int) -> Non
         )
 
 
-def dense_embedding_gradients_for_nccl(net: nn.Module) -> int:
-    """Switch ``net``'s sparse-gradient embeddings to dense gradients when the process group runs on
-    NCCL, which cannot all-reduce sparse tensors (gloo can); return how many were switched.
+def dense_embedding_gradients_for_ddp(net: nn.Module, leaves_parameters_unused: bool) -> int:
+    """Switch ``net``'s sparse-gradient embeddings to dense gradients where DDP cannot reduce sparse
+    ones; return how many were switched. DDP reduces sparse gradients on gloo, but not on NCCL, and
+    not when a step may leave a table without gradient (``leaves_parameters_unused``: a supernet path
+    that reads no categorical feature).
 
     Call it before the optimiser is built, so the tables go to the dense optimiser.
     """
-    if not (dist.is_available() and dist.is_initialized() and dist.get_backend() == "nccl"):
+    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+        return 0
+    if dist.get_backend() == "nccl":
+        reason = "NCCL cannot reduce sparse gradients"
+    elif leaves_parameters_unused:
+        reason = "DDP cannot reduce a sparse gradient that a step leaves undefined"
+    else:
         return 0
     switched = [m for m in net.modules() if isinstance(m, (nn.Embedding, nn.EmbeddingBag)) and m.sparse]
     for module in switched:
         module.sparse = False
     if switched:
         log.warning(
-            f"NCCL cannot reduce sparse gradients: {len(switched)} embedding table(s) train with dense "
-            "gradients under this DDP run (set model.net.sparse_grad=false to say so in the config)"
+            f"{reason}: {len(switched)} embedding table(s) train with dense gradients in this DDP run "
+            "(model.net.sparse_grad=false says so in the config)"
         )
     return len(switched)

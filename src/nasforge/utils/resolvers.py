@@ -171,4 +171,6 @@ def register_resolvers() -> None:
     of this module with those names."""
     for name, resolver in _RESOLVERS.items():
         if not OmegaConf.has_resolver(name):
-            OmegaConf.register_new_resolver(name, resolver)
+            # the run folder's stamp is resolved again later (Lightning names the folder to the
+            # processes it starts): it must not change
+            OmegaConf.register_new_resolver(name, resolver, use_cache=name == "run_stamp")
