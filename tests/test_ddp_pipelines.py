@@ -91,6 +91,23 @@ def test_csco_labels_once_and_as_one_process_would(data_dir: Path, tmp_path: Pat
     assert (ddp / "best_arch.json").is_file()
 
 
+def test_torchrun_processes_form_one_group_before_the_first_stage(data_dir: Path, tmp_path: Path):
+    overrides = [
+        "experiment=nasrec_criteo",
+        "data.synthetic_rows=4000",
+        "pipeline.budget=4",
+        "pipeline.top_k=1",
+    ]
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    command = [*torchrun, "train.py", *overrides, *TWO_PROCESSES, *TINY]
+    command += [f"paths.data_dir={data_dir}", f"paths.log_dir={tmp_path}"]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    folder = _one_run_folder(tmp_path)
+    assert folder.name.startswith("torchrun-")  # named by the launch, not by each process's clock
+    assert len({h[1] for h in _history(folder)}) == len(_history(folder)) == 4
+
+
 def test_a_baseline_trains_and_tests_across_two_processes(data_dir: Path, tmp_path: Path):
     _train(["experiment=dlrm_criteo", "data.synthetic_rows=4000", *TWO_PROCESSES], data_dir, tmp_path / "ddp")
     metrics = json.loads((_one_run_folder(tmp_path / "ddp") / "metrics.json").read_text())

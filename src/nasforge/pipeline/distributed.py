@@ -118,7 +118,8 @@ def check_one_run_folder(output_dir: str) -> None:
     if not is_distributed():
         return
     folders: list[str | None] = [None] * dist.get_world_size()
-    dist.all_gather_object(folders, output_dir)
+    # over gloo: on NCCL the default group needs each process's GPU set, which Lightning does later
+    dist.all_gather_object(folders, output_dir, group=_pipeline_group())
     if len(set(folders)) > 1:
         raise ValueError(
             f"The processes of this launch would write to {len(set(folders))} run folders "
@@ -129,15 +130,16 @@ def check_one_run_folder(output_dir: str) -> None:
 def wait_for_every_rank() -> None:
     """Block until every process of the group gets here (a no-op in a single process).
 
-    The wait uses its own gloo group, whose timeout covers a whole rank-0 stage rather than the
-    default group's 30 minutes, and which holds no GPU.
+    The wait uses the pipeline's own gloo group, whose timeout covers a whole rank-0 stage rather
+    than the default group's 30 minutes, and which holds no GPU.
     """
     if is_distributed():
-        dist.barrier(group=_waiting_group())
+        dist.barrier(group=_pipeline_group())
 
 
 @cache
-def _waiting_group() -> Any:
+def _pipeline_group() -> Any:
+    """A gloo group of every process, for the pipeline's own waits and exchanges."""
     return dist.new_group(backend="gloo", timeout=_wait)
 
 
