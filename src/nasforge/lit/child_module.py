@@ -11,6 +11,7 @@ from torch import nn
 from torch.optim import Optimizer
 from torchmetrics import MaxMetric, MinMetric
 
+from nasforge.core.training.divergence import check_finite_loss
 from nasforge.core.training.optim import build_optimizer, clip_grad_norm_mixed_
 from nasforge.lit.distributed import dense_embedding_gradients_for_ddp
 
@@ -98,6 +99,8 @@ class ChildModule(L.LightningModule):
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         loss, _, target = self._step(batch, "train", batch_idx)
+        lr = getattr(self.optimizer_factory, "keywords", {}).get("lr")
+        check_finite_loss(loss, self.global_step, f"Training {type(self.net).__name__}", lr)
         self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(target))
         return loss
 

@@ -15,6 +15,7 @@ import torch
 from nasforge.core import History, count_flops
 from nasforge.core.predictors import ArchPredictor, PredictedScore
 from nasforge.core.search import MetropolisHastingsEvolution, RandomSearch, RegularizedEvolution
+from nasforge.core.training import TrainingDivergedError
 from nasforge.pipeline import PredictorResult, RunContext, run
 from nasforge.stages import GroundTruthStage, PredictorSearchStage, PredictorStage
 from nasforge.stages.predictor import isomorphic_copies
@@ -283,3 +284,10 @@ def test_the_best_labelled_architecture_is_retrained_and_tested_beside_the_searc
         assert (out / "retrain" / f"labelled-{best_labelled.hash}" / "arch.json").is_file()
     assert 0.0 <= metrics["best_labelled/test/acc"] <= 1.0
     assert 0.0 <= metrics["test/acc"] <= 1.0
+
+
+def test_proxy_training_stops_when_its_loss_diverges(datamodule):
+    space = CSCOSpace(**SMALL)
+    trainer = ProxyTrainer(space, datamodule, steps=6, eval_batches=1, device="cpu", lr=1e12)
+    with pytest.raises(TrainingDivergedError, match=r"Proxy training: the training loss is \w+ at step \d"):
+        trainer(space.sample(np.random.default_rng(3)))

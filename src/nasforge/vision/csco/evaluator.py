@@ -20,6 +20,7 @@ from torch import nn
 from nasforge.core.arch import Arch
 from nasforge.core.cost import count_flops, count_params
 from nasforge.core.training.batch_norm import recalibrate_batch_norm
+from nasforge.core.training.divergence import check_finite_loss
 from nasforge.vision.csco.network import CSCONet
 from nasforge.vision.csco.space import CSCOSpace
 
@@ -158,6 +159,7 @@ class ProxyTrainer:
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
                 logits = net(images)
             loss = F.cross_entropy(logits.float(), batch["label"], label_smoothing=self.label_smoothing)
+            check_finite_loss(loss, step, "Proxy training", self.lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
