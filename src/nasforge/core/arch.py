@@ -9,6 +9,7 @@ that.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
@@ -339,6 +340,8 @@ class Arch:
     @classmethod
     def load(cls, path: str | Path) -> Arch:
         path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(errno.ENOENT, "architecture file not found", str(path))
         return cls.from_json(path.read_text(), source=str(path))
 
 

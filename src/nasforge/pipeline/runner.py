@@ -33,6 +33,7 @@ from nasforge.pipeline.distributed import (
     wait_for_every_rank,
 )
 from nasforge.pipeline.json_io import write_json
+from nasforge.pipeline.preflight import preflight
 from nasforge.pipeline.results import ResultFileError, StageResult
 from nasforge.pipeline.wiring import Stage, check_wiring
 from nasforge.utils.pylogger import RankedLogger, route_lightning_logs_to_root
@@ -57,6 +58,7 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Run every stage of ``cfg.pipeline`` in order; return the merged metrics (also in metrics.json)."""
     route_lightning_logs_to_root()
+    preflight(cfg)
     join_process_group(str(cfg.trainer.get("accelerator", "auto")), float(cfg.get("ddp_wait_hours", 24)))
     output_dir = Path(cfg.paths.output_dir)
     check_one_run_folder(str(output_dir))
