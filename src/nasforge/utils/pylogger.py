@@ -31,14 +31,25 @@ class RankedLogger(logging.LoggerAdapter):
 
 
 def route_lightning_logs_to_root() -> None:
-    """Drop the console handler Lightning adds to its logger, so Hydra's handlers print each line once.
+    """Drop the console handler Lightning adds to its logger, so Hydra's handlers print each line once,
+    and Lightning's advertising tips, so the console holds what the run did.
 
     Lightning attaches a ``StreamHandler`` to the ``lightning`` logger at import and still propagates
     to the root logger, which Hydra has configured: every Lightning message appeared twice.
     """
+    rank_zero_logger = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    if not any(isinstance(f, _DropTips) for f in rank_zero_logger.filters):
+        rank_zero_logger.addFilter(_DropTips())
     if not logging.getLogger().handlers:
         return
     lightning_logger = logging.getLogger("lightning")
     for handler in list(lightning_logger.handlers):
         if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
             lightning_logger.removeHandler(handler)
+
+
+class _DropTips(logging.Filter):
+    """Lightning's "Tip:" lines suggest products, not anything about the run."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Tip: " not in str(record.msg)[:12]

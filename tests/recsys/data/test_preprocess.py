@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -65,6 +66,14 @@ def test_cache_is_reused_without_reading(criteo_file: Path, tmp_path: Path, monk
     monkeypatch.setattr(CTRReader, "blocks", boom)
     again = _pre("criteo", criteo_file, tmp_path)
     assert again.reused and again.path == first.path and again.meta == first.meta
+
+
+def test_reusing_a_cache_is_announced_once(criteo_file: Path, tmp_path: Path, caplog) -> None:
+    _pre("criteo", criteo_file, tmp_path)
+    with caplog.at_level(logging.INFO, logger="nasforge.recsys.data.preprocessor"):
+        for _ in range(3):  # as every fit and test of a run asks for the data
+            assert _pre("criteo", criteo_file, tmp_path).reused
+    assert sum("Reusing preprocessed criteo cache" in r.getMessage() for r in caplog.records) == 1
 
 
 def test_changed_options_or_file_give_a_new_cache(criteo_file: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ needs no pass 2). Usable without Lightning::
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -41,6 +42,9 @@ from nasforge.utils.pylogger import RankedLogger
 __all__ = ["DATASETS", "PreprocessOptions", "format_report", "make_reader", "preprocess"]
 
 log = RankedLogger(__name__)
+
+#: caches whose reuse this process has already announced
+_ANNOUNCED: set[Path] = set()
 
 
 def preprocess(
@@ -102,7 +106,10 @@ def preprocess(
     name = f"{dataset}-{cache_key(options.key_dict(), identity)}"
     folder = cache_dir / name
     if not force and (meta := load_complete(folder)) is not None:
-        log.info(f"Reusing preprocessed {dataset} cache {folder} (data.path={path})")
+        # every fit and test asks for the data again: say it once per cache and process
+        level = logging.DEBUG if folder in _ANNOUNCED else logging.INFO
+        _ANNOUNCED.add(folder)
+        log.log(level, f"Reusing preprocessed {dataset} cache {folder} (data.path={path})")
         return CacheInfo(folder, meta, reused=True)
 
     cache_dir.mkdir(parents=True, exist_ok=True)
