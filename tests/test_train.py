@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def test_adam_with_sparse_adam_trains(compose_train):
     assert run(cfg)["test/auc"] > 0
 
 
-def test_train_then_eval_round_trip(compose_train, tmp_path: Path):
+def test_train_then_eval_round_trip(compose_train, tmp_path: Path, caplog):
     cfg = compose_train(["experiment=dlrm_criteo", "trainer.max_epochs=1", "trainer.limit_train_batches=6"])
     metrics = run(cfg)
     run_dir = Path(cfg.paths.output_dir)
@@ -59,9 +60,11 @@ def test_train_then_eval_round_trip(compose_train, tmp_path: Path):
     eval_cfg = compose_train([f"ckpt_path={best}"], task="eval.yaml")
     with open_dict(eval_cfg):
         eval_cfg.paths.output_dir = str(tmp_path / "eval")
-    evaluated = retest_checkpoint(eval_cfg)
+    with caplog.at_level(logging.INFO, logger="nasforge.retest"):
+        evaluated = retest_checkpoint(eval_cfg)
     assert evaluated["test/auc"] == pytest.approx(metrics["test/auc"], abs=1e-6)
     assert (tmp_path / "eval" / "eval_metrics.json").is_file()
+    assert f"written to {tmp_path / 'eval' / 'eval_metrics.json'}" in caplog.text
 
     # The same checkpoint against a config whose network has other layer sizes: a clear error.
     other = OmegaConf.load(run_dir / "config.yaml")

@@ -52,6 +52,7 @@ def retest_checkpoint(cfg: DictConfig) -> dict[str, Any]:
     trainer = hydra.utils.instantiate(cfg.trainer, logger=False)
     results = trainer.test(model=model, datamodule=datamodule)[0]
     metrics = {**{k: float(v) for k, v in results.items()}, "checkpoint": str(ckpt_path), "data": info}
-    write_json(Path(cfg.paths.output_dir) / "eval_metrics.json", metrics)
-    log.info(f"Test metrics: { {k: round(v, 5) for k, v in results.items()} }")
+    out = Path(cfg.paths.output_dir) / "eval_metrics.json"
+    write_json(out, metrics)
+    log.info(f"Test metrics: { {k: round(v, 5) for k, v in results.items()} }, written to {out}")
     return metrics

@@ -1,9 +1,10 @@
-"""The pipeline under DDP: which process runs a stage, who writes, and the checks across processes,
-with two real gloo processes where it matters."""
+"""The pipeline runner under DDP (which process runs a stage, who writes, the checks across
+processes, with two real gloo processes where it matters) and what it tells a person at the end."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import socket
 from pathlib import Path
@@ -205,3 +206,12 @@ def test_ddp_gets_dense_embedding_gradients_where_it_cannot_reduce_sparse_ones(
 def test_ddp_trainer_syncs_batch_norm_only_on_gpus(compose_train):
     cfg = compose_train(["experiment=csco_cifar10", "trainer=ddp", "trainer.accelerator=cpu"])
     assert cfg.trainer.sync_batchnorm is False  # SyncBatchNorm refuses CPU modules
+
+
+def test_the_end_of_a_run_names_its_result_files(tmp_path: Path, clean_rank_env, caplog):
+    cfg = OmegaConf.create(_pipeline_config(tmp_path))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "search_progress.png").write_bytes(b"")
+    with caplog.at_level(logging.INFO, logger="nasforge.pipeline.runner"):
+        runner.run(cfg)
+    assert f"Results in {tmp_path / 'run'}: metrics.json, search_progress.png" in caplog.text

@@ -92,7 +92,16 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     if is_rank_zero():
         write_json(output_dir / "metrics.json", summary)
         log.info(f"Metrics written to {output_dir / 'metrics.json'}")
+        log.info(_where_results_are(output_dir))
     return summary
+
+
+def _where_results_are(output_dir: Path) -> str:
+    """One line naming the run's result files for a person: the metrics, the best architecture and
+    the plots at the top of the run folder."""
+    names = ["metrics.json", "best_arch.json", *sorted(p.name for p in output_dir.glob("*.png"))]
+    found = [name for name in names if (output_dir / name).is_file()]
+    return f"Results in {output_dir}: {', '.join(found)}"
 
 
 def _stage_result(stage: Stage, context: RunContext, output_dir: Path) -> StageResult:
