@@ -35,6 +35,7 @@ from nasforge.pipeline.distributed import (
 from nasforge.pipeline.json_io import write_json
 from nasforge.pipeline.preflight import preflight
 from nasforge.pipeline.results import ResultFileError, StageResult
+from nasforge.pipeline.run_settings import check_run_folder
 from nasforge.pipeline.wiring import Stage, check_wiring
 from nasforge.utils.pylogger import RankedLogger, route_lightning_logs_to_root
 
@@ -62,9 +63,13 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     join_process_group(str(cfg.trainer.get("accelerator", "auto")), float(cfg.get("ddp_wait_hours", 24)))
     output_dir = Path(cfg.paths.output_dir)
     check_one_run_folder(str(output_dir))
+    stages = build_stages(cfg)
+    # before config.yaml is written, so that it never claims settings the results did not come from
+    check_run_folder(cfg, stages, output_dir, may_write=is_rank_zero())
     if is_rank_zero():
         output_dir.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    wait_for_every_rank()
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
 
@@ -74,7 +79,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         context.info.setdefault("notes", []).append(str(note))
     started = time.perf_counter()
     try:
-        for stage in build_stages(cfg):
+        for stage in stages:
             context.results[stage.name] = _stage_result(stage, context, output_dir)
     except Exception:
         error_log = output_dir / ("error.log" if is_rank_zero() else f"error.rank{rank_label()}.log")
