@@ -1,7 +1,7 @@
 """The settings a run folder's results were computed with, so that a rerun with other settings is
 refused instead of reusing results they did not produce.
 
-``stages/settings.json`` holds the settings that decide results (the resolved config without paths,
+``settings.json`` holds the settings that decide results (the resolved config without paths,
 loggers, progress bars and other presentation) once the folder has finished stages. A rerun in that
 folder with different settings stops before the first stage, naming the keys that differ and the two
 ways out: a new folder, or ``recompute_from=<stage>``, which recomputes that stage and the ones after
@@ -27,7 +27,7 @@ __all__ = ["SETTINGS_FILE", "StaleRunFolderError", "check_run_folder", "deciding
 log = RankedLogger(__name__)
 
 #: where a run folder keeps the settings its finished stages were computed with
-SETTINGS_FILE = Path("stages") / "settings.json"
+SETTINGS_FILE = Path("settings.json")
 
 # Keys (and every key below them) that change where or how a run reports, never what it computes.
 _PRESENTATION = (
