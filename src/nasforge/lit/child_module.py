@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 
 import lightning as L
+import numpy as np
 import torch
 from torch import nn
 from torch.optim import Optimizer
@@ -80,6 +82,14 @@ class ChildModule(L.LightningModule):
         if self.hparams.compile and stage == "fit":
             self.net = torch.compile(self.net)
 
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # A fit resumed from this checkpoint then shuffles and drops out as the uninterrupted one.
+        checkpoint["rng_states"] = _random_states()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if "rng_states" in checkpoint:
+            _restore_random_states(checkpoint["rng_states"])
+
     def on_train_start(self) -> None:
         # Sanity-check validation must not count towards the best score.
         self.val_metrics.reset()
@@ -151,3 +161,20 @@ class ChildModule(L.LightningModule):
         total_steps = int(self.trainer.estimated_stepping_batches)
         scheduler = self.scheduler_factory(optimizer=optimizer, total_steps=total_steps)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+
+def _random_states() -> dict[str, Any]:
+    """Python's, NumPy's and torch's CPU random states, in types a ``weights_only`` load accepts."""
+    kind, keys, position, has_gauss, gauss = np.random.get_state()
+    return {
+        "python": random.getstate(),
+        "numpy": (kind, keys.tolist(), position, has_gauss, gauss),
+        "torch": torch.get_rng_state(),
+    }
+
+
+def _restore_random_states(states: dict[str, Any]) -> None:
+    random.setstate(states["python"])
+    kind, keys, position, has_gauss, gauss = states["numpy"]
+    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), position, has_gauss, gauss))
+    torch.set_rng_state(states["torch"])

@@ -42,9 +42,25 @@ def fit_model(
     if ddp_strategy_for(model, strategy) != strategy:
         trainer_overrides = {**trainer_overrides, "strategy": ddp_strategy_for(model, strategy)}
     trainer = build_trainer(cfg, **trainer_overrides)
-    trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path") or interrupted_fit(cfg))
     best_path = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     return trainer, floats(trainer.callback_metrics), best_path
+
+
+def interrupted_fit(cfg: DictConfig) -> str | None:
+    """The ``resume.ckpt`` an interrupted fit into ``cfg``'s checkpoint folder left (the
+    ``resume_checkpoint`` callback's end-of-epoch state), to resume from.
+
+    Only unfinished fits get here (a finished stage or model is reused, not fitted), and a folder's
+    settings match this run's (:mod:`nasforge.pipeline.run_settings`), so that checkpoint is this
+    fit's own.
+    """
+    folder = (cfg.get("callbacks") or {}).get("resume_checkpoint", {}).get("dirpath")
+    last = Path(folder) / "resume.ckpt" if folder else None
+    if last is None or not last.is_file():
+        return None
+    log.warning(f"Resuming an interrupted fit from {last}")
+    return str(last)
 
 
 def load_weights(net: torch.nn.Module, path: str, stage: str, context: RunContext) -> None:

@@ -76,6 +76,10 @@ class RetrainStage:
         self.labelled_stage, self.labelled_metric = labelled_stage, labelled_metric
 
     @property
+    def writes(self) -> tuple[str, ...]:
+        return ("retrain",)
+
+    @property
     def consumes(self) -> dict[str, type[StageResult]]:
         stages: dict[str, type[StageResult]] = {self.search_stage: SearchResult}
         if self.labelled_stage is not None:

@@ -70,6 +70,17 @@ class TrainStage:
         self.space_stage = space_stage
 
     @property
+    def checkpoint_dir(self) -> str:
+        """Where this stage's checkpoints go, relative to the run folder: ``checkpoints/`` for the
+        ``train`` stage, ``checkpoints/<name>/`` for the others, so that a stage never resumes from
+        another's ``last.ckpt``."""
+        return "checkpoints" if self.name == "train" else f"checkpoints/{self.name}"
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        return (self.checkpoint_dir,)
+
+    @property
     def produces(self) -> type[TrainResult]:
         return WeightsResult if self.save_weights else TrainResult
 
@@ -82,6 +93,10 @@ class TrainStage:
 
     def run(self, context: RunContext) -> TrainResult:
         run_cfg = context.run_config(context.cfg.model)
+        with open_dict(run_cfg):
+            for callback in (run_cfg.get("callbacks") or {}).values():
+                if isinstance(callback, DictConfig) and "dirpath" in callback:
+                    callback.dirpath = str(context.output_dir / self.checkpoint_dir)
         if self.space_stage:
             self._restrict_paths(run_cfg, context.result(self.space_stage, ShrinkResult).space_file)
         model = hydra.utils.instantiate(run_cfg.model)
