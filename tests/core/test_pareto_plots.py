@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nasforge.core.arch import Arch
 from nasforge.core.history import History
+from nasforge.core.search import plots
 from nasforge.core.search.pareto import pareto_front
 from nasforge.core.search.plots import plot_pareto, plot_search_progress
 
@@ -66,3 +68,11 @@ def test_plots_refuse_a_missing_metric(history, tmp_path):
         plot_search_progress(history, "val/auc", "max", tmp_path / "p.png")
     with pytest.raises(ValueError, match="both metrics"):
         plot_pareto(history, "latency", "val/logloss", tmp_path / "p.png")
+
+
+def test_the_pareto_axis_can_say_how_its_metric_was_measured(history, tmp_path, monkeypatch):
+    figures = []
+    monkeypatch.setattr(plots, "save_png", lambda fig, path: figures.append(fig) or Path(path))
+    plot_pareto(history, "flops", "val/logloss", tmp_path / "p.png", y_label="val/logloss (inherited)")
+    plot_pareto(history, "flops", "val/logloss", tmp_path / "q.png")
+    assert [fig.axes[0].get_ylabel() for fig in figures] == ["val/logloss (inherited)", "val/logloss"]

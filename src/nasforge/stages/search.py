@@ -171,7 +171,13 @@ class SearchStage:
         if not entries:
             return None
         plot_pareto(
-            history, "flops", self.metric, out / "pareto.png", minimize=(True, self.mode == "min"), log_x=True
+            history,
+            "flops",
+            self.metric,
+            out / "pareto.png",
+            minimize=(True, self.mode == "min"),
+            log_x=True,
+            y_label=f"{self.metric} with inherited supernet weights (not retrained)",
         )
         points = [[e.metrics["flops"], e.metrics[self.metric]] for e in entries]
         front = pareto_front(points, minimize=(True, self.mode == "min"))

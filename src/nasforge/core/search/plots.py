@@ -59,6 +59,7 @@ def plot_pareto(
     path: str | Path,
     minimize: Sequence[bool] = (True, True),
     log_x: bool = False,
+    y_label: str | None = None,
 ) -> Path:
     """Every evaluation as a point of ``(x_metric, y_metric)``, the Pareto front highlighted.
 
@@ -69,6 +70,7 @@ def plot_pareto(
         path: PNG file to write (folders are created).
         minimize: per axis, whether lower is better (default: ``(True, True)``).
         log_x: logarithmic x axis, for costs spanning decades (default: ``False``).
+        y_label: the y axis's label, e.g. how the metric was measured (default: ``y_metric``).
     """
     entries = history.entries
     points = np.column_stack([metric_values(entries, x_metric), metric_values(entries, y_metric)])
@@ -85,7 +87,7 @@ def plot_pareto(
     ax.scatter(best[:, 0], best[:, 1], s=30, color="C3", label=f"Pareto front ({len(front)})", zorder=3)
     if log_x:
         ax.set_xscale("log")
-    ax.set(xlabel=x_metric, ylabel=y_metric, title=f"{y_metric} vs {x_metric}")
+    ax.set(xlabel=x_metric, ylabel=y_label or y_metric, title=f"{y_metric} vs {x_metric}")
     ax.grid(alpha=0.3)
     ax.legend()
     return save_png(fig, path)
