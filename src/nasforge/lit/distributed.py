@@ -8,12 +8,17 @@ from torch import nn
 from nasforge.core.sampling import PathSampler
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["check_same_paths_on_every_rank", "dense_embedding_gradients_for_ddp"]
+__all__ = ["check_same_paths_on_every_rank", "dense_embedding_gradients_for_ddp", "is_distributed"]
 
 log = RankedLogger(__name__)
 
 #: how many steps' paths are compared across processes when training starts
 _CHECKED_STEPS = 8
+
+
+def is_distributed() -> bool:
+    """Whether this process belongs to a process group of more than one process."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
 def check_same_paths_on_every_rank(sampler: PathSampler, first_step: int) -> None:
@@ -23,7 +28,7 @@ def check_same_paths_on_every_rank(sampler: PathSampler, first_step: int) -> Non
     Raises:
         RuntimeError: naming the processes whose paths differ from rank 0's.
     """
-    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+    if not is_distributed():
         return
     paths = [repr(sampler(step)) for step in range(first_step, first_step + _CHECKED_STEPS)]
     gathered: list[list[str] | None] = [None] * dist.get_world_size()
@@ -45,7 +50,7 @@ def dense_embedding_gradients_for_ddp(net: nn.Module, leaves_parameters_unused: 
 
     Call it before the optimiser is built, so the tables go to the dense optimiser.
     """
-    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+    if not is_distributed():
         return 0
     if dist.get_backend() == "nccl":
         reason = "NCCL cannot reduce sparse gradients"

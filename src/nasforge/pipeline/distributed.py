@@ -28,13 +28,13 @@ from lightning.fabric.plugins.environments import (
     TorchElasticEnvironment,
 )
 
+from nasforge.lit.distributed import is_distributed
 from nasforge.utils.pylogger import RankedLogger
 from nasforge.utils.resolvers import on_gpu
 
 __all__ = [
     "check_one_run_folder",
     "ddp_strategy_for",
-    "is_distributed",
     "is_rank_zero",
     "join_process_group",
     "rank_label",
@@ -46,11 +46,6 @@ log = RankedLogger(__name__)
 # The environment variables that carry a process's rank before a process group exists: torchrun's,
 # SLURM's and those Lightning gives the processes it starts.
 _RANK_VARIABLES = ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK")
-
-
-def is_distributed() -> bool:
-    """Whether this process belongs to a process group of more than one process."""
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
 def is_rank_zero() -> bool:

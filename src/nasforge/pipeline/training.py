@@ -39,8 +39,9 @@ def fit_model(
     set; under DDP a supernet's strategy finds unused parameters); return the trainer, the final
     logged metrics and the best checkpoint's path ("" when none was saved, e.g. under fast_dev_run)."""
     strategy = trainer_overrides.get("strategy", cfg.trainer.get("strategy"))
-    if ddp_strategy_for(model, strategy) != strategy:
-        trainer_overrides = {**trainer_overrides, "strategy": ddp_strategy_for(model, strategy)}
+    needed = ddp_strategy_for(model, strategy)
+    if needed != strategy:
+        trainer_overrides = {**trainer_overrides, "strategy": needed}
     trainer = build_trainer(cfg, **trainer_overrides)
     trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path") or interrupted_fit(cfg))
     best_path = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
@@ -56,11 +57,11 @@ def interrupted_fit(cfg: DictConfig) -> str | None:
     fit's own.
     """
     folder = (cfg.get("callbacks") or {}).get("resume_checkpoint", {}).get("dirpath")
-    last = Path(folder) / "resume.ckpt" if folder else None
-    if last is None or not last.is_file():
+    checkpoint = Path(folder) / "resume.ckpt" if folder else None
+    if checkpoint is None or not checkpoint.is_file():
         return None
-    log.warning(f"Resuming an interrupted fit from {last}")
-    return str(last)
+    log.warning(f"Resuming an interrupted fit from {checkpoint}")
+    return str(checkpoint)
 
 
 def load_weights(net: torch.nn.Module, path: str, stage: str, context: RunContext) -> None:

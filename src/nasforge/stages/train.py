@@ -73,7 +73,7 @@ class TrainStage:
     def checkpoint_dir(self) -> str:
         """Where this stage's checkpoints go, relative to the run folder: ``checkpoints/`` for the
         ``train`` stage, ``checkpoints/<name>/`` for the others, so that a stage never resumes from
-        another's ``last.ckpt``."""
+        another's checkpoint."""
         return "checkpoints" if self.name == "train" else f"checkpoints/{self.name}"
 
     @property
