@@ -15,6 +15,7 @@ from nasforge.checkpoints import CheckpointError
 from nasforge.pipeline.context import RunContext
 from nasforge.pipeline.distributed import ddp_strategy_for, is_rank_zero
 from nasforge.pipeline.json_io import write_json
+from nasforge.pipeline.seeding import seed_training, training_subject
 from nasforge.utils.instantiators import build_trainer
 from nasforge.utils.pylogger import RankedLogger
 
@@ -109,6 +110,7 @@ def train_in_folder(
         return json.loads(marker.read_text())
     log.info(f"{label}: training from scratch in {folder}")
     run_cfg = context.run_config(model_cfg, folder)
+    seed_training(run_cfg, training_subject(run_cfg.model, f"folder:{folder.name}"))
     model = hydra.utils.instantiate(run_cfg.model)
     if is_rank_zero():
         folder.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from nasforge.pipeline import (
     load_weights,
 )
 from nasforge.pipeline.distributed import is_rank_zero
+from nasforge.pipeline.seeding import seed_training, training_subject
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["TrainStage"]
@@ -99,6 +100,7 @@ class TrainStage:
                     callback.dirpath = str(context.output_dir / self.checkpoint_dir)
         if self.space_stage:
             self._restrict_paths(run_cfg, context.result(self.space_stage, ShrinkResult).space_file)
+        seed_training(run_cfg, training_subject(run_cfg.model, f"stage:{self.name}"))
         model = hydra.utils.instantiate(run_cfg.model)
         if self.init_from:
             weights = context.result(self.init_from, WeightsResult).weights
