@@ -5,17 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+from rich.table import Column
 
 from nasforge.core.history import Entry, History
+from nasforge.utils.progress import ProgressLines
 
 __all__ = ["SearchProgress"]
 
@@ -34,19 +28,19 @@ class SearchProgress:
     def __init__(self, history: History, budget: int, metric: str, mode: str, enabled: bool = True) -> None:
         self.metric, self.mode = metric, mode
         self.best = max((e.score(metric, mode) for e in history), default=-math.inf)
-        self.progress = Progress(
-            TextColumn("[bold]search[/bold] {task.description}"),
-            BarColumn(),
+        # fits 80 columns: a long phase is cut short, rejections show once there are some
+        self.progress = ProgressLines(
+            TextColumn(
+                "{task.description}", table_column=Column(max_width=16, no_wrap=True, overflow="ellipsis")
+            ),
+            BarColumn(bar_width=8),
             MofNCompleteColumn(),
-            TextColumn("best {task.fields[best]}  rejected {task.fields[rejected]:,}"),
-            TimeElapsedColumn(),
+            TextColumn("best {task.fields[best]}"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),  # stdout stays clean for scripts that print results
+            name="search",
             disable=not enabled,
         )
-        self.task = self.progress.add_task(
-            "", total=budget, completed=len(history), best=self._best_text(), rejected=0
-        )
+        self.task = self.progress.add_task("", total=budget, completed=len(history), best=self._status(0))
 
     def __enter__(self) -> SearchProgress:
         self.progress.start()
@@ -63,10 +57,8 @@ class SearchProgress:
         search of thousands of steps per second); ``rejected`` is the running total of rejected
         candidates."""
         self.best = max([self.best, *(e.score(self.metric, self.mode) for e in entries)])
-        self.progress.update(self.task, advance=len(entries), best=self._best_text(), rejected=rejected)
+        self.progress.update(self.task, advance=len(entries), best=self._status(rejected))
 
-    def _best_text(self) -> str:
-        if self.best == -math.inf:
-            return f"{self.metric}=-"
-        value = self.best if self.mode == "max" else -self.best
-        return f"{self.metric}={value:.5g}"
+    def _status(self, rejected: int) -> str:
+        value = "-" if self.best == -math.inf else f"{self.best if self.mode == 'max' else -self.best:.4g}"
+        return f"{self.metric}={value}" + (f", {rejected:,} rejected" if rejected else "")

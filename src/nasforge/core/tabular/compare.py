@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rich.progress import Progress
 
 from nasforge.core.arch import Arch
 from nasforge.core.history import History
@@ -34,6 +33,7 @@ from nasforge.core.search.shrinkage import (
 from nasforge.core.tabular.evaluator import TableEvaluator
 from nasforge.core.tabular.methods import QueryMethod, QueryTask
 from nasforge.core.tabular.table import BenchmarkTable
+from nasforge.utils.progress import ProgressLines
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["MethodCurves", "ShrinkerSummary", "best_found_curve", "compare_methods", "compare_shrinkers"]
@@ -95,7 +95,7 @@ def compare_methods(
 ) -> dict[str, MethodCurves]:
     """Run every method with every seed at ``budget`` queries; their best-found curves."""
     results: dict[str, MethodCurves] = {}
-    with Progress(disable=not progress, transient=True) as bar, _quiet(_SEARCH_LOGGER):
+    with ProgressLines(disable=not progress, transient=True) as bar, _quiet(_SEARCH_LOGGER):
         task = bar.add_task("Comparing search methods", total=len(methods) * len(seeds))
         for name, method in methods.items():
             curves, counts = [], []

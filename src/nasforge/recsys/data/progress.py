@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
 
 from nasforge.recsys.data.cache import CacheInfo
 from nasforge.recsys.data.reader import CTRReader
+from nasforge.utils.progress import ProgressLines
 
 __all__ = ["ProgressBar", "format_report"]
 
@@ -15,14 +15,13 @@ class ProgressBar:
     """Rich progress over the raw bytes, showing rows read and rows/s (a no-op when disabled)."""
 
     def __init__(self, enabled: bool, reader: CTRReader) -> None:
-        self.progress = Progress(
+        self.progress = ProgressLines(
             TextColumn("[bold]preprocess {task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>5.1f}%"),
-            TextColumn("{task.fields[rows]:>12,} rows  {task.fields[rate]:>9,.0f} rows/s"),
-            TimeElapsedColumn(),
+            BarColumn(bar_width=12),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[rows]:>11,} rows {task.fields[rate]:>8,.0f}/s"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),  # stdout stays clean for scripts that print results
+            name="preprocess",
             disable=not enabled,
         )
         self.reader = reader
