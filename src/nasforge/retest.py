@@ -10,7 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from nasforge.checkpoints import CheckpointError, load_checkpoint
 from nasforge.pipeline import build_datamodule, data_source_info, write_json
-from nasforge.utils.pylogger import RankedLogger, route_lightning_logs_to_root
+from nasforge.utils.pylogger import RankedLogger, route_library_logs_to_root
 
 __all__ = ["retest_checkpoint"]
 
@@ -34,7 +34,7 @@ def _run_config(cfg: DictConfig, ckpt_path: Path) -> DictConfig:
 
 def retest_checkpoint(cfg: DictConfig) -> dict[str, Any]:
     """Test ``cfg.ckpt_path``; writes ``eval_metrics.json`` to this run's output folder."""
-    route_lightning_logs_to_root()
+    route_library_logs_to_root()
     ckpt_path = Path(cfg.ckpt_path).expanduser().resolve()
     checkpoint = load_checkpoint(ckpt_path)
     run_cfg = _run_config(cfg, ckpt_path)

@@ -37,7 +37,7 @@ from nasforge.pipeline.preflight import preflight
 from nasforge.pipeline.results import ResultFileError, StageResult
 from nasforge.pipeline.run_settings import check_run_folder
 from nasforge.pipeline.wiring import Stage, check_wiring
-from nasforge.utils.pylogger import RankedLogger, route_lightning_logs_to_root
+from nasforge.utils.pylogger import RankedLogger, route_library_logs_to_root
 
 __all__ = ["build_stages", "run"]
 
@@ -58,12 +58,12 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
 
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Run every stage of ``cfg.pipeline`` in order; return the merged metrics (also in metrics.json)."""
-    route_lightning_logs_to_root()
     preflight(cfg)
     join_process_group(str(cfg.trainer.get("accelerator", "auto")), float(cfg.get("ddp_wait_hours", 24)))
     output_dir = Path(cfg.paths.output_dir)
     check_one_run_folder(str(output_dir))
     stages = build_stages(cfg)
+    route_library_logs_to_root()  # after the stages imported their libraries
     # before config.yaml is written, so that it never claims settings the results did not come from
     check_run_folder(cfg, stages, output_dir, may_write=is_rank_zero())
     if is_rank_zero():

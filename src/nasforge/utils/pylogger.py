@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from lightning_utilities.core.rank_zero import rank_prefixed_message, rank_zero_only
 
-__all__ = ["RankedLogger", "route_lightning_logs_to_root"]
+__all__ = ["RankedLogger", "route_library_logs_to_root"]
 
 
 class RankedLogger(logging.LoggerAdapter):
@@ -30,22 +30,31 @@ class RankedLogger(logging.LoggerAdapter):
             self.logger.log(level, msg, *args, **kwargs)
 
 
-def route_lightning_logs_to_root() -> None:
-    """Drop the console handler Lightning adds to its logger, so Hydra's handlers print each line once,
-    and Lightning's advertising tips, so the console holds what the run did.
+#: libraries that attach their own console handler at import and still propagate to the root logger
+_LIBRARIES_WITH_CONSOLES = ("lightning", "flwr")
 
-    Lightning attaches a ``StreamHandler`` to the ``lightning`` logger at import and still propagates
-    to the root logger, which Hydra has configured: every Lightning message appeared twice.
+
+def route_library_logs_to_root() -> None:
+    """Drop the console handlers Lightning and Flower add to their loggers, so Hydra's handlers print
+    each line once (and into the run's log file), and Lightning's advertising tips, so the console
+    holds what the run did.
+
+    Both attach a ``StreamHandler`` at import and still propagate to the root logger, which Hydra has
+    configured: every Lightning message appeared twice, and every Flower one a second time with raw
+    colour codes. Call it once the libraries are imported (a run does, after building its stages).
     """
     rank_zero_logger = logging.getLogger("lightning.pytorch.utilities.rank_zero")
     if not any(isinstance(f, _DropTips) for f in rank_zero_logger.filters):
         rank_zero_logger.addFilter(_DropTips())
     if not logging.getLogger().handlers:
         return
-    lightning_logger = logging.getLogger("lightning")
-    for handler in list(lightning_logger.handlers):
-        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
-            lightning_logger.removeHandler(handler)
+    for name in _LIBRARIES_WITH_CONSOLES:
+        if name not in logging.Logger.manager.loggerDict:
+            continue  # not imported by this run
+        library_logger = logging.getLogger(name)
+        for handler in list(library_logger.handlers):
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                library_logger.removeHandler(handler)
 
 
 class _DropTips(logging.Filter):
