@@ -1,10 +1,10 @@
-"""The CircuitNet DRC feature channels and picking a subset of them by name."""
+"""The CircuitNet feature channels of the DRC and congestion tasks, and picking a subset by name."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["DRC_CHANNELS", "channel_indices"]
+__all__ = ["CONGESTION_CHANNELS", "DRC_CHANNELS", "TASK_CHANNELS", "channel_indices", "task_channels"]
 
 #: Channel order of a stacked CircuitNet DRC feature tile ``[H, W, 9]`` (CircuitNet's
 #: ``generate_training_set.py``, DRC task): macro region, cell density, long/short-net RUDY, pin RUDY,
@@ -20,6 +20,20 @@ DRC_CHANNELS: tuple[str, ...] = (
     "congestion_GR_horizontal_overflow",
     "congestion_GR_vertical_overflow",
 )
+
+#: Channel order of a stacked CircuitNet congestion feature tile ``[H, W, 3]`` (its label is the
+#: global-routing overflow map): macro region, RUDY and pin RUDY.
+CONGESTION_CHANNELS: tuple[str, ...] = ("macro_region", "RUDY", "RUDY_pin")
+
+#: the feature channels of each CircuitNet routability task
+TASK_CHANNELS: dict[str, tuple[str, ...]] = {"drc": DRC_CHANNELS, "congestion": CONGESTION_CHANNELS}
+
+
+def task_channels(task: str) -> tuple[str, ...]:
+    """The feature channels of CircuitNet task ``task`` (``"drc"`` or ``"congestion"``)."""
+    if task not in TASK_CHANNELS:
+        raise ValueError(f"Unknown routability task '{task}'; choose from {list(TASK_CHANNELS)}")
+    return TASK_CHANNELS[task]
 
 
 def channel_indices(channels: Sequence[str] | None, available: Sequence[str] = DRC_CHANNELS) -> list[int]:

@@ -1,9 +1,11 @@
-"""``RoutabilityDataModule``: a CircuitNet-style DRC layout split per client, for Lightning and Flower.
+"""``RoutabilityDataModule``: a CircuitNet DRC layout split per client, for Lightning and Flower.
 
-Clients are the sub-folders of the layout. Every client's tiles are split into train/val/test with a
-seeded generator, separately, so a client's test tiles never train anyone. The pooled loaders
-(``train_dataloader`` ...) serve all clients together: the centralised baseline; ``client_dataloader``
-serves one client: what a federated client or the local-only baseline sees.
+Clients are the sub-folders of the layout, or, in CircuitNet's flat ``feature/`` and ``label/``
+folders, the design families read from the file names (see :class:`RoutabilityReader`). Every
+client's tiles are split into train/val/test with a seeded generator, separately, so a client's test
+tiles never train anyone. The pooled loaders (``train_dataloader`` ...) serve all clients together:
+the centralised baseline; ``client_dataloader`` serves one client: what a federated client or the
+local-only baseline sees.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from nasforge.core.data_source import DataSource, resolve_source
-from nasforge.eda.data.channels import DRC_CHANNELS, channel_indices
+from nasforge.eda.data.channels import channel_indices, task_channels
 from nasforge.eda.data.dataset import RoutabilityDataset
 from nasforge.eda.data.generate import write_routability_sample
 from nasforge.eda.data.reader import RoutabilityReader, Tile
@@ -32,15 +34,22 @@ class RoutabilityDataModule(L.LightningDataModule):
     """Routability tiles of several clients.
 
     Args:
-        path: the layout folder ``<path>/<client>/{features,labels}/*.npy``; must exist when given
-            (default: None = ``default_path``).
+        path: the layout folder, ``<path>/<client>/{features,labels}/*.npy`` or CircuitNet's
+            ``<path>/{feature,label}/*.npy``; must exist when given (default: None = ``default_path``).
         default_path: where the layout lives when ``path`` is not given (default: None).
         synthetic_dir: when neither path holds a layout, a generated one is written here and the run
             says so (default: None = raise instead).
         synthetic_tiles: tiles of each generated client (default: (48, 24, 12)).
         synthetic_size: height and width of generated tiles (default: 32).
-        clients: client folders to use (default: None = all).
-        channels: feature channels by name, see :data:`DRC_CHANNELS` (default: None = all).
+        synthetic_layout: the layout generated: ``"clients"`` or ``"circuitnet"`` (CircuitNet's flat
+            one); each gets its own folder under ``synthetic_dir`` (default: "clients").
+        clients: clients to use, in this order (default: None = all).
+        client_pattern: regular expression that reads a file's client from its name in the flat
+            layout (default: None = :data:`CIRCUITNET_FAMILY`, the design family).
+        task: the CircuitNet task whose tiles these are: ``"drc"`` (9 feature maps, DRC hotspot labels)
+            or ``"congestion"`` (3 maps, routing-overflow labels); it names the channels and the
+            generated sample (default: "drc").
+        channels: feature channels by name, see :data:`TASK_CHANNELS` (default: None = all).
         normalize: scale each channel of each tile to [0, 1] (default: True).
         label_threshold: DRC map value above which a pixel is a hotspot (default: 0.1).
         split_fractions: train/val/test shares within every client (default: (0.6, 0.2, 0.2)).
@@ -56,7 +65,10 @@ class RoutabilityDataModule(L.LightningDataModule):
         synthetic_dir: str | None = None,
         synthetic_tiles: Sequence[int] = (48, 24, 12),
         synthetic_size: int = 32,
+        synthetic_layout: str = "clients",
         clients: Sequence[str] | None = None,
+        client_pattern: str | None = None,
+        task: str = "drc",
         channels: Sequence[str] | None = None,
         normalize: bool = True,
         label_threshold: float = 0.1,
@@ -74,13 +86,14 @@ class RoutabilityDataModule(L.LightningDataModule):
             )
         if batch_size < 1:
             raise ValueError(f"RoutabilityDataModule: batch_size must be >= 1, got {batch_size}")
-        self.channel_positions = channel_indices(channels)
+        self.available_channels = task_channels(task)
+        self.channel_positions = channel_indices(channels, self.available_channels)
         # plain values, not Hydra's ListConfig: checkpoints must load with weights_only=True
         synthetic_tiles = tuple(int(t) for t in synthetic_tiles)
         clients = None if clients is None else list(clients)
         channels = None if channels is None else list(channels)
         self.save_hyperparameters(logger=False)
-        self.channels = [DRC_CHANNELS[i] for i in self.channel_positions]
+        self.channels = [self.available_channels[i] for i in self.channel_positions]
         self.root: Path | None = None
         self.source: DataSource | None = None
         self.splits: dict[str, dict[str, list[Tile]]] = {}
@@ -91,7 +104,10 @@ class RoutabilityDataModule(L.LightningDataModule):
         hp = self.hparams
         if self.source is None:
             tiles = list(hp["synthetic_tiles"])
-            sample = f"routability-{'-'.join(map(str, tiles))}tiles-{hp['synthetic_size']}px-seed{hp['seed']}"
+            sample = (
+                f"routability-{hp['task']}-{hp['synthetic_layout']}-{'-'.join(map(str, tiles))}tiles-"
+                f"{hp['synthetic_size']}px-seed{hp['seed']}"
+            )
             self.source = resolve_source(
                 "routability",
                 hp["path"],
@@ -103,6 +119,8 @@ class RoutabilityDataModule(L.LightningDataModule):
                     tiles_per_client=hp["synthetic_tiles"],
                     size=hp["synthetic_size"],
                     seed=hp["seed"],
+                    layout=hp["synthetic_layout"],
+                    task=hp["task"],
                 ),
                 description=f"a generated layout ({tiles} tiles per client, seed {hp['seed']})",
                 generation_hint="set data.synthetic_dir=<folder> to generate a sample",
@@ -122,11 +140,14 @@ class RoutabilityDataModule(L.LightningDataModule):
         if self.splits:
             return
         self.root = self.resolve_root()
-        reader = RoutabilityReader(self.root, clients=self.hparams["clients"])
-        if reader.num_channels != len(DRC_CHANNELS):
+        reader = RoutabilityReader(
+            self.root, clients=self.hparams["clients"], client_pattern=self.hparams["client_pattern"]
+        )
+        expected = self.available_channels
+        if reader.num_channels != len(expected):
             raise ValueError(
-                f"RoutabilityDataModule: {self.root} stacks {reader.num_channels} channels, but the DRC "
-                f"layout has {len(DRC_CHANNELS)} ({', '.join(DRC_CHANNELS)})"
+                f"RoutabilityDataModule: {self.root} stacks {reader.num_channels} channels, but the "
+                f"{self.hparams['task']} task has {len(expected)} ({', '.join(expected)}); set data.task"
             )
         generator = torch.Generator().manual_seed(self.hparams["seed"])
         for client, tiles in reader.tiles.items():

@@ -4,8 +4,9 @@ Every setting comes from the run (``context.run_config``, the ``[tool.flwr.app.c
 ``apps/flnet/pyproject.toml``, overridable with ``flwr run --run-config``) or from the SuperNode
 (``context.node_config``, given with ``flower-supernode --node-config``):
 
-* node: ``data-root`` (the house's layout folder ``<data-root>/<client>/{features,labels}/*.npy``) and
-  ``client`` (its folder there; default: the node's ``partition-id``-th folder).
+* node: ``data-root`` (the house's layout folder: ``<data-root>/<client>/{features,labels}/*.npy``, or
+  CircuitNet's flat ``<data-root>/{feature,label}/*.npy``) and ``client`` (its client there; default:
+  the node's ``partition-id``-th one).
 * run: ``method`` (``fedavg`` | ``fedprox`` | ``flnet_personal``), ``num-rounds``, ``local-epochs``,
   ``proximal-mu``, ``personal-layers`` (comma-separated patterns), ``finetune-epochs``,
   ``round-timeout``, ``fraction-evaluate``, ``clients`` (comma-separated report rows, one per node),
