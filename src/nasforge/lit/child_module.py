@@ -60,8 +60,8 @@ class ChildModule(L.LightningModule):
         self.optimizer_factory = optimizer
         self.sparse_optimizer_factory = sparse_optimizer
         self.scheduler_factory = scheduler
-        self.val_metrics = task.metrics()
-        self.test_metrics = task.metrics()
+        self.val_metrics = task.metrics("val")
+        self.test_metrics = task.metrics("test")
         best = MaxMetric if task.monitor_mode == "max" else MinMetric
         self.val_best = best()
 

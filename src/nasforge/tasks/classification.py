@@ -55,8 +55,9 @@ class ClassificationTask:
     def loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits, target, label_smoothing=self.label_smoothing)
 
-    def metrics(self) -> MetricCollection:
-        """A fresh set of epoch metrics (``acc``, ``acc_top<k>``), updated with ``(logits, target)``."""
+    def metrics(self, split: str = "") -> MetricCollection:
+        """A fresh set of epoch metrics (``acc``, ``acc_top<k>``), updated with ``(logits, target)``;
+        accuracy is defined on any split, so ``split`` changes nothing."""
         names = ["acc", *(f"acc_top{k}" for k in self.top_k)]
         return MetricCollection({name: MeanMetric() for name in names})
 

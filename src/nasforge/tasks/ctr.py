@@ -8,9 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torchmetrics import MetricCollection
-from torchmetrics.classification import BinaryAUROC
 
-from nasforge.tasks.metrics import LogLoss
+from nasforge.tasks.metrics import DefinedBinaryAUROC, LogLoss
 
 __all__ = ["CTRTask"]
 
@@ -42,9 +41,11 @@ class CTRTask:
     def loss(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(logits, target)
 
-    def metrics(self) -> MetricCollection:
-        """A fresh set of epoch metrics, updated with ``(logits, target)``."""
-        return MetricCollection({"auc": BinaryAUROC(thresholds=self.auc_thresholds), "logloss": LogLoss()})
+    def metrics(self, split: str = "") -> MetricCollection:
+        """A fresh set of epoch metrics of ``split``, updated with ``(logits, target)``; the AUC of a
+        split with one class is NaN."""
+        auc = DefinedBinaryAUROC(split, thresholds=self.auc_thresholds)
+        return MetricCollection({"auc": auc, "logloss": LogLoss()})
 
     def update_metrics(self, metrics: MetricCollection, logits: torch.Tensor, target: Any) -> None:
         metrics["auc"].update(torch.sigmoid(logits.float()), target.long())

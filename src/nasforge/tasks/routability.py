@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torchmetrics import MetricCollection
-from torchmetrics.classification import BinaryAUROC, BinaryAveragePrecision
+from torchmetrics.classification import BinaryAveragePrecision
+
+from nasforge.tasks.metrics import DefinedBinaryAUROC
 
 __all__ = ["RoutabilityTask"]
 
@@ -59,11 +61,12 @@ class RoutabilityTask:
         weight = None if self.pos_weight is None else logits.new_tensor(self.pos_weight)
         return F.binary_cross_entropy_with_logits(logits, target, pos_weight=weight)
 
-    def metrics(self) -> MetricCollection:
-        """A fresh set of epoch metrics over pixels, updated with ``(logits, target)``."""
+    def metrics(self, split: str = "") -> MetricCollection:
+        """A fresh set of epoch metrics over the pixels of ``split``, updated with ``(logits, target)``;
+        the AUC of tiles without a hotspot (or without anything else) is NaN."""
         return MetricCollection(
             {
-                "auc": BinaryAUROC(thresholds=self.auc_thresholds),
+                "auc": DefinedBinaryAUROC(split, thresholds=self.auc_thresholds),
                 "pr_auc": BinaryAveragePrecision(thresholds=self.auc_thresholds),
             }
         )
