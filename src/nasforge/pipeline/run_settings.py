@@ -40,6 +40,7 @@ _PRESENTATION = (
     "optimized_metric",
     "ckpt_path",
     "ddp_wait_hours",
+    "torch_threads",
     "recompute_from",
     "callbacks.model_summary",
     "callbacks.rich_progress_bar",

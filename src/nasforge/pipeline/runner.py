@@ -22,6 +22,7 @@ from typing import Any
 
 import hydra
 import lightning as L
+import torch
 from omegaconf import DictConfig, OmegaConf
 
 from nasforge.pipeline.context import RunContext
@@ -59,6 +60,8 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Run every stage of ``cfg.pipeline`` in order; return the merged metrics (also in metrics.json)."""
     preflight(cfg)
+    if cfg.get("torch_threads"):
+        torch.set_num_threads(int(cfg.torch_threads))
     join_process_group(str(cfg.trainer.get("accelerator", "auto")), float(cfg.get("ddp_wait_hours", 24)))
     output_dir = Path(cfg.paths.output_dir)
     check_one_run_folder(str(output_dir))
