@@ -22,7 +22,6 @@ from typing import Any
 
 import hydra
 import lightning as L
-import torch
 from omegaconf import DictConfig, OmegaConf
 
 from nasforge.pipeline.context import RunContext
@@ -39,6 +38,7 @@ from nasforge.pipeline.results import ResultFileError, StageResult
 from nasforge.pipeline.run_settings import check_run_folder
 from nasforge.pipeline.wiring import Stage, check_wiring
 from nasforge.utils.pylogger import RankedLogger, route_library_logs_to_root
+from nasforge.utils.threads import use_torch_threads
 
 __all__ = ["build_stages", "run"]
 
@@ -60,8 +60,7 @@ def build_stages(cfg: DictConfig) -> list[Stage]:
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Run every stage of ``cfg.pipeline`` in order; return the merged metrics (also in metrics.json)."""
     preflight(cfg)
-    if cfg.get("torch_threads"):
-        torch.set_num_threads(int(cfg.torch_threads))
+    use_torch_threads(cfg.get("torch_threads"))
     join_process_group(str(cfg.trainer.get("accelerator", "auto")), float(cfg.get("ddp_wait_hours", 24)))
     output_dir = Path(cfg.paths.output_dir)
     check_one_run_folder(str(output_dir))
