@@ -6,10 +6,12 @@ import logging
 import threading
 
 import numpy as np
+import pytest
 from flwr.app import Array, ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 
 from nasforge.eda.flnet.federated import InProcessGrid, RobustFedAvg
+from nasforge.eda.flnet.federated.strategy import NoUsableRepliesError
 
 
 def _constant_app(stuck: threading.Event, slow_partition: int) -> ClientApp:
@@ -54,3 +56,31 @@ def test_replies_within_the_timeout_all_arrive():
     replies = list(grid.send_and_receive(messages, timeout=30))
     assert sorted(r.metadata.src_node_id for r in replies) == [1, 2]
     assert [float(r.content["arrays"]["w"].numpy()[0]) for r in replies] == [1.0, 2.0]
+
+
+def _diverged_app() -> ClientApp:
+    """Every client answers NaN weights, as a client whose loss diverged does."""
+    app = ClientApp()
+
+    @app.train()
+    def train(message, context):
+        arrays = ArrayRecord({"w": Array(np.full(3, np.nan, dtype=np.float32))})
+        return Message(
+            RecordDict({"arrays": arrays, "metrics": MetricRecord({"num-examples": 10})}), reply_to=message
+        )
+
+    return app
+
+
+def test_a_round_in_which_every_client_diverged_stops_the_run(caplog):
+    grid = InProcessGrid(_diverged_app(), num_clients=2)
+    strategy = RobustFedAvg(min_train_nodes=2, min_available_nodes=2, fraction_evaluate=0.0)
+    initial = ArrayRecord({"w": Array(np.zeros(3, dtype=np.float32))})
+    with (
+        caplog.at_level(logging.WARNING, logger="nasforge"),
+        pytest.raises(
+            NoUsableRepliesError, match=r"round 1: all 2 replies were left out .*model.optimizer.lr"
+        ),
+    ):
+        strategy.start(grid, initial, num_rounds=2, timeout=30, train_config=ConfigRecord({"method": "m"}))
+    assert caplog.text.count("sent non-finite values") == 2

@@ -153,8 +153,10 @@ class FederatedStage:
         )
         missing = [m.name for m in self.methods if m.name not in plan.results]
         if missing:
+            reasons = "; ".join(f"{name}: {plan.errors[name]}" for name in missing if name in plan.errors)
             raise RuntimeError(
-                f"FederatedStage: the Flower simulation ended without results for {missing}; see its log"
+                f"FederatedStage: the Flower simulation ended without results for {missing}"
+                + (f". {reasons}" if reasons else "; see its log")
             )
         return plan.results
 

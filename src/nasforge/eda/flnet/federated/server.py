@@ -51,6 +51,8 @@ class FederationPlan:
     fraction_evaluate: float = 1.0
     seed: int = 0
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: why a method ended without results (under Ray the server's exception stays in its log)
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 def _final_scores(grid: Grid, plan: FederationPlan, method: FederatedMethod, arrays: ArrayRecord) -> dict:
@@ -93,16 +95,20 @@ def run_methods(grid: Grid, plan: FederationPlan) -> None:
         )
         initial = shared_arrays(net, shared_keys(net, method.personal_layers))
         base = {**method.client_config(), "local-epochs": plan.local_epochs}
-        result = method.strategy(len(plan.client_names), plan.fraction_evaluate).start(
-            grid,
-            initial,
-            num_rounds=plan.num_rounds,
-            timeout=plan.round_timeout,
-            train_config=ConfigRecord(base),
-            evaluate_config=ConfigRecord(
-                {**base, "split": "val", "finetune-epochs": 0, "client-names": plan.client_names}
-            ),
-        )
+        try:
+            result = method.strategy(len(plan.client_names), plan.fraction_evaluate).start(
+                grid,
+                initial,
+                num_rounds=plan.num_rounds,
+                timeout=plan.round_timeout,
+                train_config=ConfigRecord(base),
+                evaluate_config=ConfigRecord(
+                    {**base, "split": "val", "finetune-epochs": 0, "client-names": plan.client_names}
+                ),
+            )
+        except Exception as error:
+            plan.errors[method.name] = f"{type(error).__name__}: {error}"
+            raise
         final = result.arrays if len(result.arrays) else initial
         plan.results[method.name] = {
             "clients": _final_scores(grid, plan, method, final),

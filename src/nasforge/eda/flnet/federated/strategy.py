@@ -4,7 +4,8 @@ Flower's strategies already drop replies that carry an error (a client that rais
 others; a client that times out simply does not reply within the round's ``timeout``. What they would
 still average is a reply that *looks* fine but holds NaN or infinite weights (a diverged client), which
 would poison the global model for everyone. :class:`FiniteReplies` drops those too, and logs every
-client it leaves out.
+client it leaves out; a round in which no client's reply is left stops the run, since the global
+weights would pass on unchanged and the report would show an untrained model as a result.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flwr.serverapp.strategy import FedAvg, FedProx
 
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["FiniteReplies", "RobustFedAvg", "RobustFedProx", "finite_replies"]
+__all__ = ["FiniteReplies", "NoUsableRepliesError", "RobustFedAvg", "RobustFedProx", "finite_replies"]
 
 log = RankedLogger(__name__)
 
@@ -43,13 +44,27 @@ def finite_replies(replies: Iterable[Message], server_round: int) -> list[Messag
     return kept
 
 
+class NoUsableRepliesError(RuntimeError):
+    """A training round in which every client failed, diverged or missed the round's timeout."""
+
+
 class FiniteReplies:
-    """Mixin for a Flower message strategy: aggregate only the replies :func:`finite_replies` keeps."""
+    """Mixin for a Flower message strategy: aggregate only the replies :func:`finite_replies` keeps,
+    and stop when a training round keeps none."""
 
     def aggregate_train(
         self, server_round: int, replies: Iterable[Message]
     ) -> tuple[ArrayRecord | None, MetricRecord | None]:
-        return super().aggregate_train(server_round, finite_replies(replies, server_round))
+        replies = list(replies)
+        kept = finite_replies(replies, server_round)
+        if not kept:
+            what = f"all {len(replies)} replies were left out" if replies else "no client replied in time"
+            raise NoUsableRepliesError(
+                f"round {server_round}: {what} (each client's reason is logged above), so nothing can be "
+                "averaged. A client whose loss diverged usually trains with too high a learning rate "
+                "(model.optimizer.lr); a missing reply, past round_timeout."
+            )
+        return super().aggregate_train(server_round, kept)
 
     def aggregate_evaluate(self, server_round: int, replies: Iterable[Message]) -> MetricRecord | None:
         return super().aggregate_evaluate(server_round, finite_replies(replies, server_round))
