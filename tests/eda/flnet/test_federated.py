@@ -15,6 +15,7 @@ from nasforge.eda.flnet.federated import (
     FederatedMethod,
     FederationPlan,
     InProcessGrid,
+    NoUsableRepliesError,
     ProximalTask,
     RobustFedAvg,
     build_client_app,
@@ -90,9 +91,10 @@ def test_failed_clients_are_left_out_and_never_corrupt_the_server(runner, model_
     for key, array in result.arrays.items():  # only client 0 counted
         np.testing.assert_allclose(array.numpy(), replies[0].content["arrays"][key].numpy(), rtol=1e-6)
 
+    # a round with nothing to average stops the run instead of passing the untrained weights on
     everyone_fails = InProcessGrid(_recording_app(runner, {}, fail={0: "raise", 1: "nan", 2: "raise"}), 3)
-    _, result = _start(everyone_fails, build_module(model_cfg, 0).net, rounds=2)
-    assert len(result.arrays) == 0  # no aggregate was ever accepted; the server keeps `initial`
+    with pytest.raises(NoUsableRepliesError, match="round 1: all 3 replies were left out"):
+        _start(everyone_fails, build_module(model_cfg, 0).net, rounds=2)
 
 
 def test_fedprox_term_is_zero_at_the_global_weights():

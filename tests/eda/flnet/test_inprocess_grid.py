@@ -10,8 +10,7 @@ import pytest
 from flwr.app import Array, ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 
-from nasforge.eda.flnet.federated import InProcessGrid, RobustFedAvg
-from nasforge.eda.flnet.federated.strategy import NoUsableRepliesError
+from nasforge.eda.flnet.federated import InProcessGrid, NoUsableRepliesError, RobustFedAvg
 
 
 def _constant_app(stuck: threading.Event, slow_partition: int) -> ClientApp:

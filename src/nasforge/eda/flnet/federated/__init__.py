@@ -9,7 +9,13 @@ from nasforge.eda.flnet.federated.params import load_arrays, shared_arrays, shar
 from nasforge.eda.flnet.federated.proximal import ProximalTask, proximal_term
 from nasforge.eda.flnet.federated.server import FederationPlan, build_server_app, run_methods
 from nasforge.eda.flnet.federated.simulation import BACKENDS, simulate
-from nasforge.eda.flnet.federated.strategy import FiniteReplies, RobustFedAvg, RobustFedProx, finite_replies
+from nasforge.eda.flnet.federated.strategy import (
+    FiniteReplies,
+    NoUsableRepliesError,
+    RobustFedAvg,
+    RobustFedProx,
+    finite_replies,
+)
 
 __all__ = [
     "BACKENDS",
@@ -18,6 +24,7 @@ __all__ = [
     "FederationPlan",
     "FiniteReplies",
     "InProcessGrid",
+    "NoUsableRepliesError",
     "ProximalTask",
     "RobustFedAvg",
     "RobustFedProx",
