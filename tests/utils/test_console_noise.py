@@ -16,16 +16,15 @@ def test_lightning_tips_are_dropped_and_its_facts_kept(caplog):
     assert [r.getMessage() for r in caplog.records] == ["GPU available: False, used: False"]
 
 
-def test_flower_and_lightning_print_each_line_once_through_the_root_handlers(monkeypatch):
-    import flwr.common.logger  # noqa: F401  (attaches Flower's coloured console handler)
+def test_flower_and_lightning_print_each_line_once_through_the_root_handlers(monkeypatch, tmp_path):
+    from flwr.common.logger import console_handler  # Flower's coloured handler, attached at import
 
-    root = logging.getLogger()
-    monkeypatch.setattr(root, "handlers", [logging.StreamHandler()])  # as Hydra configures it
-    for name in ("flwr", "lightning"):
-        monkeypatch.setattr(logging.getLogger(name), "handlers", list(logging.getLogger(name).handlers))
-    assert any(type(h).__name__ == "ConsoleHandler" for h in logging.getLogger("flwr").handlers)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [logging.StreamHandler()])  # as Hydra sets it
+    kept = logging.FileHandler(tmp_path / "flwr.log")
+    monkeypatch.setattr(logging.getLogger("flwr"), "handlers", [console_handler, kept])
+    monkeypatch.setattr(logging.getLogger("lightning"), "handlers", [logging.StreamHandler()])
     route_library_logs_to_root()
-    for name in ("flwr", "lightning"):
-        library = logging.getLogger(name)
-        assert library.propagate
-        assert not [h for h in library.handlers if type(h) is not logging.FileHandler], name
+    assert logging.getLogger("flwr").handlers == [kept]
+    assert logging.getLogger("lightning").handlers == []
+    assert logging.getLogger("flwr").propagate and logging.getLogger("lightning").propagate
+    kept.close()
