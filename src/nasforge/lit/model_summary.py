@@ -32,10 +32,7 @@ class CountedModelSummary(ModelSummary):
         total_flops: int,
         **summarize_kwargs: Any,
     ) -> None:
-        if total_flops:
-            columns = summary_data
-        else:
-            columns = [column for column in summary_data if column[0] != "FLOPs"]
+        columns = summary_data if total_flops else [c for c in summary_data if c[0] != "FLOPs"]
         table = _format_summary_table(
             total_parameters, trainable_parameters, model_size, total_training_modes, total_flops, *columns
         )
