@@ -7,6 +7,7 @@ from nasforge.pipeline.json_io import write_json
 from nasforge.pipeline.results import (
     Candidate,
     LabelsResult,
+    PathSetResult,
     PredictorResult,
     ReportResult,
     ResultFileError,
@@ -25,6 +26,7 @@ __all__ = [
     "FINAL_WEIGHTS",
     "Candidate",
     "LabelsResult",
+    "PathSetResult",
     "PipelineWiringError",
     "PredictorResult",
     "ReportResult",

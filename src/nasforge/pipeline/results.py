@@ -17,6 +17,7 @@ from nasforge.core.arch import Arch
 __all__ = [
     "Candidate",
     "LabelsResult",
+    "PathSetResult",
     "PredictorResult",
     "ReportResult",
     "ResultFileError",
@@ -122,6 +123,17 @@ class ShrinkResult(LabelsResult):
     """
 
     space_file: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PathSetResult(StageResult):
+    """A set of paths (architectures) a supernet trains on, e.g. FGPS's second shot.
+
+    Args:
+        path_set: the JSON file of the set (see :func:`nasforge.core.search.path_set.load_path_set`).
+    """
+
+    path_set: str
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,8 +10,9 @@ from typing import Any
 from nasforge.core.arch import SearchSpace
 from nasforge.core.history import History
 from nasforge.core.search import RandomSearch, run_search
-from nasforge.pipeline import LabelsResult, RunContext
+from nasforge.pipeline import LabelsResult, RunContext, WeightsResult
 from nasforge.stages.label_check import check_stage_labels
+from nasforge.stages.search import load_supernet
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["GroundTruthStage"]
@@ -44,6 +45,9 @@ class GroundTruthStage:
             for an accuracy (default: ``"auto"``).
         name: stage name (default: ``"ground_truth"``).
         folder: sub-folder of the run folder for the history and plot (default: ``""``, the run folder).
+        supernet_stage: label with a supernet's inherited weights instead: the evaluator is completed
+            with ``supernet=`` (that stage's trained supernet) and ``datamodule=``, e.g. FGPS's labels
+            on the first shot (default: ``None``: ``space=`` and ``datamodule=``).
     """
 
     produces = LabelsResult
@@ -61,6 +65,7 @@ class GroundTruthStage:
         chance_level: float | str | None = "auto",
         name: str = "ground_truth",
         folder: str = "",
+        supernet_stage: str | None = None,
     ) -> None:
         if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 2:
             raise ValueError(f"GroundTruthStage: num_samples must be an integer >= 2, got {num_samples!r}")
@@ -68,10 +73,11 @@ class GroundTruthStage:
         self.metric, self.mode, self.seed, self.progress, self.name = metric, mode, seed, progress, name
         self.folder = folder
         self.repeats, self.chance_level = repeats, chance_level
+        self.supernet_stage = supernet_stage
 
     @property
     def consumes(self) -> dict[str, type]:
-        return {}
+        return {self.supernet_stage: WeightsResult} if self.supernet_stage else {}
 
     @property
     def writes(self) -> tuple[str, ...]:
@@ -82,7 +88,12 @@ class GroundTruthStage:
 
     def run(self, context: RunContext) -> LabelsResult:
         out = context.output_dir / self.folder
-        evaluate = self.evaluator(space=self.space, datamodule=context.datamodule)
+        if self.supernet_stage:
+            evaluate = self.evaluator(
+                supernet=load_supernet(context, self.supernet_stage), datamodule=context.datamodule
+            )
+        else:
+            evaluate = self.evaluator(space=self.space, datamodule=context.datamodule)
         log.info(f"Labelling {self.num_samples} architectures of {self.space.name} with {evaluate!r}")
         history = History(out / "history.jsonl")
         run_search(

@@ -27,12 +27,41 @@ from nasforge.pipeline.distributed import is_rank_zero, wait_for_every_rank
 from nasforge.utils.instantiators import build_trainer
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["RetrainStage"]
+__all__ = ["RetrainStage", "child_config", "train_child"]
 
 log = RankedLogger(__name__)
 
 #: costs the search measured that are reported for the chosen architecture as ``best/<cost>``
 _COSTS = ("flops", "params")
+
+
+def child_config(cfg: DictConfig, child_key: str, arch_file: Path) -> DictConfig:
+    """The child model config (``cfg[child_key]``) of the architecture in ``arch_file``."""
+    child = copy.deepcopy(cfg[child_key])
+    with open_dict(child):
+        child.arch = str(arch_file)
+    return child
+
+
+def train_child(
+    context: RunContext,
+    child_key: str,
+    arch: Arch,
+    folder: Path,
+    label: str,
+    record: dict,
+    test: bool = False,
+) -> dict[str, Any]:
+    """Train ``arch`` from scratch as a child (``cfg[child_key]``) in ``folder``, its JSON kept there as
+    ``arch.json``; the record of :func:`~nasforge.pipeline.train_in_folder` with ``arch`` and
+    ``arch_file`` added to ``record`` (a finished folder is reused)."""
+    arch_file = folder / "arch.json"
+    if is_rank_zero() and not arch_file.is_file():
+        arch.save(arch_file)
+    wait_for_every_rank()  # every process builds the child from that file
+    record = {**record, "arch": arch.hash, "arch_file": str(arch_file)}
+    model = child_config(context.cfg, child_key, arch_file)
+    return train_in_folder(context, model, folder, label, test=test, record=record)
 
 
 class RetrainStage:
@@ -136,22 +165,11 @@ class RetrainStage:
     def _train(
         self, context: RunContext, arch: Arch, folder: Path, label: str, record: dict, test: bool = False
     ) -> dict[str, Any]:
-        """Train ``arch`` as a child in ``folder`` (its JSON kept there as ``arch.json``); the record
-        of :func:`train_in_folder` with ``arch`` and ``arch_file`` added to ``record``."""
-        arch_file = folder / "arch.json"
-        if is_rank_zero() and not arch_file.is_file():
-            arch.save(arch_file)
-        wait_for_every_rank()  # every process builds the child from that file
-        record = {**record, "arch": arch.hash, "arch_file": str(arch_file)}
-        model = self.child_model(context, arch_file)
-        return train_in_folder(context, model, folder, label, test=test, record=record)
+        return train_child(context, self.child_key, arch, folder, label, record, test)
 
     def child_model(self, context: RunContext, arch_file: Path) -> DictConfig:
         """The child model config (``cfg[child_key]``) of the architecture in ``arch_file``."""
-        child = copy.deepcopy(context.cfg[self.child_key])
-        with open_dict(child):
-            child.arch = str(arch_file)
-        return child
+        return child_config(context.cfg, self.child_key, arch_file)
 
     def _test(self, context: RunContext, best: dict) -> dict[str, float]:
         run_cfg = context.run_config(self.child_model(context, Path(best["arch_file"])), Path(best["folder"]))

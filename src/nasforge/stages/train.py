@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from nasforge.pipeline import (
+    PathSetResult,
     RunContext,
     ShrinkResult,
     StageResult,
@@ -47,6 +49,11 @@ class TrainStage:
             space: the supernet's sampler then draws only that space's paths (its ``space_file`` is
             set, its full-path warm-up switched off), e.g. a supernet trained on LISSNAS's space
             (default: None).
+        path_set_stage: an earlier stage whose :class:`~nasforge.pipeline.PathSetResult` holds the
+            paths the supernet trains on: its sampler's ``path_set_file`` is set, e.g. FGPS's second
+            shot (default: None).
+        model: ``cfg.model`` keys set for this stage only, merged in, e.g. the second shot's sampler
+            and learning rate (default: None).
     """
 
     #: fits a Lightning model, so under DDP every process runs it (rank 0 writes the files)
@@ -61,8 +68,12 @@ class TrainStage:
         trainer: Mapping[str, Any] | None = None,
         init_from: str | None = None,
         space_stage: str | None = None,
+        path_set_stage: str | None = None,
+        model: Mapping[str, Any] | None = None,
     ) -> None:
         self.trainer_overrides = dict(trainer or {})
+        self.model_overrides = dict(model or {})
+        self.path_set_stage = path_set_stage
         self.name = name
         self.test = test
         self.save_weights = save_weights
@@ -90,16 +101,23 @@ class TrainStage:
         inputs: dict[str, type[StageResult]] = {self.init_from: WeightsResult} if self.init_from else {}
         if self.space_stage:
             inputs[self.space_stage] = ShrinkResult
+        if self.path_set_stage:
+            inputs[self.path_set_stage] = PathSetResult
         return inputs
 
     def run(self, context: RunContext) -> TrainResult:
-        run_cfg = context.run_config(context.cfg.model)
+        model_cfg = copy.deepcopy(context.cfg.model)
+        with open_dict(model_cfg):
+            model_cfg.merge_with(self.model_overrides)  # new keys too, e.g. another sampler's
+        run_cfg = context.run_config(model_cfg)
         with open_dict(run_cfg):
             for callback in (run_cfg.get("callbacks") or {}).values():
                 if isinstance(callback, DictConfig) and "dirpath" in callback:
                     callback.dirpath = str(context.output_dir / self.checkpoint_dir)
         if self.space_stage:
             self._restrict_paths(run_cfg, context.result(self.space_stage, ShrinkResult).space_file)
+        if self.path_set_stage:
+            self._train_path_set(run_cfg, context.result(self.path_set_stage, PathSetResult).path_set)
         seed_training(run_cfg, training_subject(run_cfg.model, f"stage:{self.name}"))
         model = hydra.utils.instantiate(run_cfg.model)
         if self.init_from:
@@ -142,6 +160,19 @@ class TrainStage:
             f"Training only the paths of the shrunk space of stage '{self.space_stage}' ({space_file}), "
             "without a full-path warm-up"
         )
+
+    def _train_path_set(self, run_cfg: DictConfig, path_set: str) -> None:
+        sampler = run_cfg.model.get("sampler")
+        if sampler is None or "path_set_file" not in sampler:
+            raise ValueError(
+                f"TrainStage {self.name!r}: path_set_stage={self.path_set_stage!r} needs a sampler that "
+                "takes `path_set_file` (nasforge.recsys.fgps.PathSetSampler, set through this stage's "
+                "`model`); "
+                f"model.sampler is {OmegaConf.to_container(sampler) if sampler is not None else None}"
+            )
+        with open_dict(run_cfg):
+            run_cfg.model.sampler.path_set_file = path_set
+        log.info(f"Training the paths of stage '{self.path_set_stage}' ({path_set})")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, test={self.test})"

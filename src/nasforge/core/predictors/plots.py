@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from nasforge.core.figures import save_png
 
-__all__ = ["plot_predictions"]
+__all__ = ["plot_predictions", "plot_rank_agreement"]
 
 
 def plot_predictions(
@@ -45,4 +45,30 @@ def plot_predictions(
         ax.set(xlabel="true", ylabel="predicted", title=f"{title}: Kendall tau {shown} (n={true.size})")
         ax.grid(alpha=0.3)
         ax.legend()
+    return save_png(fig, path)
+
+
+def plot_rank_agreement(
+    panels: Mapping[str, tuple[Sequence[float], Sequence[float], float | None]], path: str | Path
+) -> Path:
+    """One scatter per scorer of its scores against the true results (no identity line: a scorer's
+    scale need not be the truth's, only its order counts).
+
+    Args:
+        panels: title -> ``(scores, true values, Kendall tau or None when undefined)``.
+        path: PNG file to write (folders are created).
+    """
+    if not panels:
+        raise ValueError("plot_rank_agreement: no panels to draw")
+    fig = Figure(figsize=(4.5 * len(panels), 4.2))
+    for index, (title, (scores, true, tau)) in enumerate(panels.items()):
+        ax = fig.add_subplot(1, len(panels), index + 1)
+        ax.scatter(np.asarray(scores, dtype=float), np.asarray(true, dtype=float), s=16, alpha=0.7)
+        shown = "undefined" if tau is None else f"{tau:.3f}"
+        ax.set(
+            xlabel="scorer",
+            ylabel="trained stand-alone",
+            title=f"{title}\nKendall tau {shown} (n={len(true)})",
+        )
+        ax.grid(alpha=0.3)
     return save_png(fig, path)

@@ -1,0 +1,253 @@
+"""The ``ranking`` stage: does a supernet (or a predictor) rank architectures as training them does?
+
+A weight-sharing search is only worth its supernet if inherited weights order architectures like their
+stand-alone results; otherwise it is a random search with extra steps. This stage trains a fixed random
+sample of the space from scratch with the child recipe (the expensive part, kept per architecture so a
+killed stage resumes without retraining) and compares each scorer's order with theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nasforge.core.arch import Arch, SearchSpace
+from nasforge.core.label_quality import explained_tau
+from nasforge.core.predictors import ArchPredictor
+from nasforge.core.predictors.rank_agreement import spearman, top_k_overlap
+from nasforge.pipeline import (
+    PredictorResult,
+    ReportResult,
+    RetrainResult,
+    RunContext,
+    StageResult,
+    WeightsResult,
+    write_json,
+)
+from nasforge.pipeline.distributed import is_rank_zero
+from nasforge.stages.retrain import train_child
+from nasforge.stages.search import load_supernet
+from nasforge.utils.pylogger import RankedLogger
+
+__all__ = ["RankingStudyStage", "random_architectures"]
+
+log = RankedLogger(__name__)
+
+
+def random_architectures(space: SearchSpace, count: int, seed: int) -> list[Arch]:
+    """``count`` distinct architectures of ``space`` drawn with ``seed`` (the same on every rerun)."""
+    rng = np.random.default_rng(seed)
+    drawn: dict[Arch, None] = {}
+    for _ in range(count * 20):
+        drawn.setdefault(space.sample(rng))
+        if len(drawn) == count:
+            return list(drawn)
+    raise ValueError(f"random_architectures: {space.name} gave only {len(drawn)} distinct architectures")
+
+
+class RankingStudyStage:
+    """Train ``num_archs`` random architectures of ``space`` from scratch and compare their test
+    metrics with each scorer's: Kendall tau, Spearman and top-``top`` overlap per scorer and metric,
+    ``ranking.png`` (scorer against stand-alone, one panel per scorer) and ``ranking.md``.
+
+    Scorers: every stage of ``supernet_stages`` (name -> stage that saved a supernet's weights), its
+    architectures scored by ``evaluator`` on those weights; and ``predictor_stage``'s predictor of
+    ``metric`` (what it was fitted on: the supernet's labels). With ``searched_stage`` (a
+    :class:`~nasforge.pipeline.RetrainResult`), the searched model's test ``metric`` is set beside the
+    best of the random architectures: a search that cannot beat the best of a few random
+    architectures trained alike did not earn its cost.
+
+    Args:
+        space: the space the architectures are drawn from (the supernets').
+        evaluator: partial completed with ``supernet=`` and ``datamodule=`` into ``arch -> metrics``.
+        num_archs: architectures trained stand-alone (R); ``0`` skips the study (a pipeline that has it
+            as an option).
+        supernet_stages: scorer name -> supernet stage (default: none).
+        predictor_stage: stage whose quality predictor is a scorer too (default: ``None``).
+        child_key: top-level config key of the child model config (default: ``"child"``).
+        metrics: ``name -> mode`` of the compared metrics, as the child's test reports them and the
+            evaluator scores them (default: ``{"auc": "max", "logloss": "min"}``).
+        top: size of the top sets compared (default: ``5``).
+        seed: seeds the draw of the architectures (default: ``0``).
+        searched_stage: the retrain stage of the search, compared with the best random architecture
+            (default: ``None``).
+        name: stage name (default: ``"ranking"``).
+    """
+
+    produces = ReportResult
+
+    #: trains Lightning models, so under DDP every process runs it (rank 0 writes the files)
+    runs_on_every_rank = True
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        evaluator: Callable[..., Callable[[Arch], Mapping[str, float]]],
+        num_archs: int,
+        supernet_stages: Mapping[str, str] | None = None,
+        predictor_stage: str | None = None,
+        child_key: str = "child",
+        metrics: Mapping[str, str] | None = None,
+        top: int = 5,
+        seed: int = 0,
+        searched_stage: str | None = None,
+        name: str = "ranking",
+    ) -> None:
+        if num_archs == 1 or num_archs < 0:
+            raise ValueError(f"RankingStudyStage: num_archs must be 0 (skip) or at least 2, got {num_archs}")
+        self.space, self.evaluator, self.num_archs = space, evaluator, num_archs
+        self.supernet_stages = dict(supernet_stages or {})
+        self.predictor_stage, self.child_key, self.top, self.seed = predictor_stage, child_key, top, seed
+        self.metrics = dict(metrics or {"auc": "max", "logloss": "min"})
+        self.searched_stage, self.name = searched_stage, name
+
+    @property
+    def consumes(self) -> dict[str, type[StageResult]]:
+        inputs: dict[str, type[StageResult]] = {
+            stage: WeightsResult for stage in self.supernet_stages.values()
+        }
+        if self.predictor_stage:
+            inputs[self.predictor_stage] = PredictorResult
+        if self.searched_stage:
+            inputs[self.searched_stage] = RetrainResult
+        return inputs
+
+    @property
+    def writes(self) -> tuple[str, ...]:
+        return ("ranking", "ranking.png", "ranking.md")
+
+    def run(self, context: RunContext) -> ReportResult:
+        if self.num_archs == 0:
+            log.info(f"Stage {self.name!r}: no ranking study (num_archs=0)")
+            return ReportResult()
+        out = context.output_dir / "ranking"
+        archs = random_architectures(self.space, self.num_archs, self.seed)
+        truth = self._stand_alone(context, archs, out)
+        scores = self._scores(context, archs)
+        rows = self._agreement(scores, truth)
+        metrics: dict[str, Any] = {f"{self.name}/architectures": len(archs)}
+        for row in rows:
+            for measure in ("kendall_tau", "spearman", f"top{self.top}_overlap"):
+                metrics[f"{self.name}/{row['scorer']}/{row['metric']}_{measure}"] = row[measure]
+        metrics.update(self._searched_against_random(context, truth))
+        if is_rank_zero():
+            summary = {"architectures": [a.hash for a in archs], "truth": truth, "scores": scores}
+            write_json(out / "ranking.json", {**summary, "agreement": rows})
+            (context.output_dir / "ranking.md").write_text(self._table(rows, metrics))
+            self._plot(scores, truth, rows, context.output_dir / "ranking.png")
+        log.info(f"Ranking study on {len(archs)} architectures:\n{self._table(rows, metrics)}")
+        files = {
+            "the agreement table": str(context.output_dir / "ranking.md"),
+            "scorer against stand-alone, per scorer": str(context.output_dir / "ranking.png"),
+            "every score and result": str(out / "ranking.json"),
+        }
+        return ReportResult(metrics=metrics, files=files)
+
+    def _stand_alone(self, context: RunContext, archs: Sequence[Arch], out: Path) -> dict[str, list[float]]:
+        """Each architecture's test metrics, trained from scratch (finished folders are reused)."""
+        truth: dict[str, list[float]] = {metric: [] for metric in self.metrics}
+        for index, arch in enumerate(archs):
+            label = f"Stand-alone {index + 1}/{len(archs)} ({arch.hash})"
+            record = train_child(
+                context, self.child_key, arch, out / f"{index}-{arch.hash}", label, {}, test=True
+            )
+            for metric in self.metrics:
+                truth[metric].append(float(record["metrics"][f"test/{metric}"]))
+        return truth
+
+    def _scores(self, context: RunContext, archs: Sequence[Arch]) -> dict[str, dict[str, list[float]]]:
+        """scorer -> metric -> score of each architecture."""
+        scores: dict[str, dict[str, list[float]]] = {}
+        for scorer, stage in self.supernet_stages.items():
+            evaluate = self.evaluator(supernet=load_supernet(context, stage), datamodule=context.datamodule)
+            results = [evaluate(arch) for arch in archs]
+            scores[scorer] = {m: [float(r[m]) for r in results] for m in self.metrics if m in results[0]}
+        if self.predictor_stage:
+            file = context.result(self.predictor_stage, PredictorResult).predictor
+            predictor = ArchPredictor.load(file, self.space)
+            scores["predictor"] = {self._predicted_metric(): predictor.predict(list(archs)).tolist()}
+        return scores
+
+    def _predicted_metric(self) -> str:
+        """The metric the predictor was fitted on: the first compared one higher-is-better (predictors
+        learn a quality to maximise)."""
+        return next(m for m, mode in self.metrics.items() if mode == "max")
+
+    def _agreement(
+        self, scores: Mapping[str, Mapping[str, list[float]]], truth: Mapping[str, list[float]]
+    ) -> list[dict]:
+        rows = []
+        for scorer, by_metric in scores.items():
+            for metric, values in by_metric.items():
+                sign = 1.0 if self.metrics[metric] == "max" else -1.0
+                better = [sign * v for v in values]
+                true_better = [sign * v for v in truth[metric]]
+                tau, reason = explained_tau(values, truth[metric])
+                rows.append(
+                    {
+                        "scorer": scorer,
+                        "metric": metric,
+                        "kendall_tau": tau,
+                        "kendall_tau_undefined": reason or None,
+                        "spearman": spearman(values, truth[metric]),
+                        f"top{self.top}_overlap": top_k_overlap(better, true_better, self.top),
+                    }
+                )
+        return rows
+
+    def _searched_against_random(
+        self, context: RunContext, truth: Mapping[str, list[float]]
+    ) -> dict[str, Any]:
+        if not self.searched_stage:
+            return {}
+        searched = context.result(self.searched_stage, RetrainResult).metrics
+        found: dict[str, Any] = {}
+        for metric, mode in self.metrics.items():
+            key = f"test/{metric}"
+            if key not in searched:
+                continue
+            best = max(truth[metric]) if mode == "max" else min(truth[metric])
+            found[f"{self.name}/best_random_test_{metric}"] = best
+            found[f"{self.name}/searched_test_{metric}"] = searched[key]
+            beats = searched[key] > best if mode == "max" else searched[key] < best
+            found[f"{self.name}/searched_beats_random_{metric}"] = bool(beats)
+        return found
+
+    def _table(self, rows: Sequence[Mapping[str, Any]], metrics: Mapping[str, Any]) -> str:
+        def shown(value: Any) -> str:
+            return "undefined" if value is None or value != value else f"{value:.3f}"
+
+        lines = [
+            f"| scorer | metric | Kendall tau | Spearman | top-{self.top} overlap |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for row in rows:
+            lines.append(
+                f"| {row['scorer']} | {row['metric']} | {shown(row['kendall_tau'])} "
+                f"| {shown(row['spearman'])} | {shown(row[f'top{self.top}_overlap'])} |"
+            )
+        for metric in self.metrics:
+            key = f"{self.name}/searched_test_{metric}"
+            if key in metrics:
+                lines.append(
+                    f"\nSearched model test {metric} {metrics[key]:.4f}; best of {self.num_archs} random "
+                    f"architectures trained alike {metrics[f'{self.name}/best_random_test_{metric}']:.4f}"
+                )
+        return "\n".join(lines) + "\n"
+
+    def _plot(self, scores: Mapping, truth: Mapping, rows: Sequence[Mapping], path: Path) -> None:
+        from nasforge.core.predictors.plots import plot_rank_agreement
+
+        taus = {(r["scorer"], r["metric"]): r["kendall_tau"] for r in rows}
+        panels = {
+            f"{scorer} ({metric})": (values, truth[metric], taus[(scorer, metric)])
+            for scorer, by_metric in scores.items()
+            for metric, values in by_metric.items()
+        }
+        plot_rank_agreement(panels, path)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, num_archs={self.num_archs})"
