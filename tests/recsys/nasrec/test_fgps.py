@@ -1,0 +1,91 @@
+"""FGPS on NASRec: the second shot's sampler, and the two-shot pipeline end to end on a tiny sample."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import nasforge.stages.train as train_stage
+from nasforge.core.search.path_set import save_path_set
+from nasforge.pipeline import run
+from nasforge.recsys.fgps import PathSetSampler
+from nasforge.recsys.nasrec import full_space, path_from_arch
+
+
+def _space():
+    return full_space(num_blocks=3, dense_widths=(8, 16), sparse_widths=(4, 8))
+
+
+def _path_set(tmp_path: Path, count: int = 3):
+    space = _space()
+    rng = np.random.default_rng(0)
+    archs = [space.sample(rng) for _ in range(count)]
+    return space, archs, save_path_set(tmp_path / "path_set.json", archs, {})
+
+
+def test_without_a_uniform_share_only_paths_of_the_set_train(tmp_path):
+    space, archs, file = _path_set(tmp_path)
+    sampler = PathSetSampler(space, str(file), uniform_share=0.0, seed=1)
+    allowed = {path_from_arch(a) for a in archs}
+    drawn = [sampler(step) for step in range(200)]
+    assert set(drawn) == allowed  # every path of the set, nothing else
+    assert [sampler(step) for step in range(200)] == drawn  # a function of (seed, step)
+
+
+def test_the_uniform_share_draws_paths_of_the_whole_space(tmp_path):
+    space, archs, file = _path_set(tmp_path)
+    sampler = PathSetSampler(space, str(file), uniform_share=0.3, seed=1)
+    allowed = {path_from_arch(a) for a in archs}
+    outside = sum(sampler(step) not in allowed for step in range(1000))
+    assert 230 < outside < 370  # about 30%, less the rare whole-space draw that lands in the set
+
+
+def test_a_sampler_without_its_set_or_with_a_bad_share_says_so(tmp_path):
+    space, _, file = _path_set(tmp_path)
+    with pytest.raises(ValueError, match="path_set_file is required"):
+        PathSetSampler(space)
+    with pytest.raises(ValueError, match=r"uniform_share must be in \[0, 1\]"):
+        PathSetSampler(space, str(file), uniform_share=1.5)
+
+
+def test_two_shot_pipeline_end_to_end(compose_train, monkeypatch, tmp_path):
+    started_from: dict[str, dict[str, torch.Tensor]] = {}
+    real_fit = train_stage.fit_model
+
+    def recording_fit(cfg, model, datamodule, **overrides):
+        started_from[cfg.model.sampler._target_] = {k: v.clone() for k, v in model.net.state_dict().items()}
+        return real_fit(cfg, model, datamodule, **overrides)
+
+    monkeypatch.setattr(train_stage, "fit_model", recording_fit)
+    cfg = compose_train(["experiment=fgps_criteo", "trainer.fast_dev_run=true", "pipeline.ranking_archs=3"])
+    metrics = run(cfg)
+    out = Path(cfg.paths.output_dir)
+
+    # shot 2 starts from the weights shot 1 saved, on the paths of the set
+    shot1 = torch.load(out / "supernet.pt", weights_only=True)
+    shot2_start = started_from["nasforge.recsys.fgps.PathSetSampler"]
+    assert all(torch.equal(shot1[k], shot2_start[k]) for k in shot1)
+    path_set = json.loads((out / "path_set.json").read_text())
+    assert len(path_set["paths"]) == metrics["path_set/size"] == 3
+    assert path_set["predicted"][0] == max(path_set["predicted"])  # FGPS starts from the best predicted
+
+    for name in ("best_arch.json", "ranking.md", "ranking.png", "predictor_fit.png", "supernet_shot2.pt"):
+        assert (out / name).is_file(), name
+    for scorer in ("one_shot", "two_shot", "predictor"):
+        assert f"ranking/{scorer}/auc_kendall_tau" in metrics
+    assert "ranking/searched_test_auc" in metrics and "ranking/best_random_test_auc" in metrics
+
+    # the stand-alone results are kept: the study again, in the same folder, trains nothing
+    (out / "stages" / "ranking.json").unlink()
+    monkeypatch.setattr("nasforge.pipeline.training.fit_model", _no_training)
+    again = run(cfg)
+    for key in ("ranking/best_random_test_auc", "ranking/one_shot/auc_spearman"):
+        assert again[key] == pytest.approx(metrics[key])
+
+
+def _no_training(*args, **kwargs):
+    raise AssertionError("a stand-alone architecture was trained again")
