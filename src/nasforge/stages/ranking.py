@@ -18,6 +18,7 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.label_quality import explained_tau
 from nasforge.core.predictors import ArchPredictor
 from nasforge.core.predictors.rank_agreement import spearman, top_k_overlap
+from nasforge.core.search.path_set import distinct_samples
 from nasforge.pipeline import (
     PredictorResult,
     ReportResult,
@@ -32,20 +33,9 @@ from nasforge.stages.retrain import train_child
 from nasforge.stages.search import load_supernet
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["RankingStudyStage", "random_architectures"]
+__all__ = ["RankingStudyStage"]
 
 log = RankedLogger(__name__)
-
-
-def random_architectures(space: SearchSpace, count: int, seed: int) -> list[Arch]:
-    """``count`` distinct architectures of ``space`` drawn with ``seed`` (the same on every rerun)."""
-    rng = np.random.default_rng(seed)
-    drawn: dict[Arch, None] = {}
-    for _ in range(count * 20):
-        drawn.setdefault(space.sample(rng))
-        if len(drawn) == count:
-            return list(drawn)
-    raise ValueError(f"random_architectures: {space.name} gave only {len(drawn)} distinct architectures")
 
 
 class RankingStudyStage:
@@ -124,7 +114,7 @@ class RankingStudyStage:
             log.info(f"Stage {self.name!r}: no ranking study (num_archs=0)")
             return ReportResult()
         out = context.output_dir / "ranking"
-        archs = random_architectures(self.space, self.num_archs, self.seed)
+        archs = distinct_samples(self.space, self.num_archs, np.random.default_rng(self.seed))
         truth = self._stand_alone(context, archs, out)
         scores = self._scores(context, archs)
         rows = self._agreement(scores, truth)

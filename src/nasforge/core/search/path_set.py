@@ -23,6 +23,7 @@ from nasforge.core.arch import Arch, SearchSpace
 __all__ = [
     "SELECTIONS",
     "arch_distance",
+    "distinct_samples",
     "farthest_greedy",
     "load_path_set",
     "save_path_set",
@@ -99,7 +100,7 @@ def select_path_set(
     if size > num_random:
         raise ValueError(f"select_path_set: size {size} exceeds the {num_random} paths drawn (num_random)")
     rng = np.random.default_rng(seed)
-    drawn = _distinct_samples(space, num_random, rng)
+    drawn = distinct_samples(space, num_random, rng)
     scores = [float(s) for s in predict(drawn)]
     pool_size = min(len(drawn), max(size, math.ceil(top_fraction * len(drawn))))
     pool = sorted(range(len(drawn)), key=lambda i: (-scores[i], i))[:pool_size]
@@ -116,15 +117,15 @@ def select_path_set(
     return [drawn[i] for i in picked], [scores[i] for i in picked]
 
 
-def _distinct_samples(space: SearchSpace, count: int, rng: np.random.Generator) -> list[Arch]:
+def distinct_samples(space: SearchSpace, count: int, rng: np.random.Generator) -> list[Arch]:
+    """``count`` distinct architectures of ``space``, in the order ``rng`` draws them."""
     seen: dict[Arch, None] = {}
     for _ in range(count * 20):
         seen.setdefault(space.sample(rng))
         if len(seen) == count:
             return list(seen)
     raise ValueError(
-        f"select_path_set: {space.name} gave only {len(seen)} distinct paths in {count * 20} draws; "
-        "lower num_random"
+        f"{space.name} gave only {len(seen)} distinct architectures in {count * 20} draws; ask for fewer"
     )
 
 

@@ -1,0 +1,105 @@
+"""Does the recommender supernet rank architectures, and does the search beat random? For each dataset,
+one FGPS two-shot run with its ranking study (``pipeline.ranking_archs=R``) and one NASRec one-shot run,
+through ``train.py`` as a user starts them, on the same seed.
+
+The ranking study trains R random architectures stand-alone with the child recipe and compares their
+test AUC and LogLoss with the orders of the one-shot supernet, the two-shot supernet and the predictor.
+Prints one JSON object per figure: each scorer's Kendall tau, Spearman and top-5 overlap; the test AUC
+of the NASRec and FGPS searched models beside the best of the R random architectures; the wall times.
+
+    python benchmarks/supernet_ranking.py                         # criteo, quick profile, R = 24
+    python benchmarks/supernet_ranking.py --datasets criteo avazu kdd --archs 24
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _env import environment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(experiment: str, folder: Path, extra: list[str], verbose: bool) -> tuple[dict, float]:
+    """``train.py experiment=<experiment>`` in ``folder``; its metrics.json and wall seconds."""
+    command = [sys.executable, "train.py", f"experiment={experiment}", f"hydra.run.dir={folder}", *extra]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=not verbose)
+    return json.loads((folder / "metrics.json").read_text()), time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--datasets", nargs="+", default=["criteo"], choices=["criteo", "avazu", "kdd"])
+    parser.add_argument("--archs", type=int, default=24, help="random architectures trained stand-alone (R)")
+    parser.add_argument("--verbose", action="store_true", help="show the runs' output")
+    args = parser.parse_args()
+    env = environment()
+    with tempfile.TemporaryDirectory() as tmp:
+        for dataset in args.datasets:
+            fgps, fgps_s = run(
+                f"fgps_{dataset}",
+                Path(tmp) / f"fgps-{dataset}",
+                [f"pipeline.ranking_archs={args.archs}"],
+                args.verbose,
+            )
+            nasrec, nasrec_s = run(f"nasrec_{dataset}", Path(tmp) / f"nasrec-{dataset}", [], args.verbose)
+            for scorer in ("one_shot", "two_shot", "predictor"):
+                for metric in ("auc", "logloss"):
+                    prefix = f"ranking/{scorer}/{metric}"
+                    if f"{prefix}_kendall_tau" not in fgps:
+                        continue
+                    print(
+                        json.dumps(
+                            {
+                                "figure": "supernet_ranking",
+                                "dataset": dataset,
+                                "scorer": scorer,
+                                "metric": metric,
+                                "architectures": args.archs,
+                                "kendall_tau": fgps[f"{prefix}_kendall_tau"],
+                                "spearman": fgps[f"{prefix}_spearman"],
+                                "top5_overlap": fgps[f"{prefix}_top5_overlap"],
+                                **env,
+                            }
+                        )
+                    )
+            print(
+                json.dumps(
+                    {
+                        "figure": "searched_vs_random",
+                        "dataset": dataset,
+                        "architectures": args.archs,
+                        "best_random_test_auc": fgps["ranking/best_random_test_auc"],
+                        "fgps_test_auc": fgps["test/auc"],
+                        "nasrec_test_auc": nasrec["test/auc"],
+                        "best_random_test_logloss": fgps["ranking/best_random_test_logloss"],
+                        "fgps_test_logloss": fgps["test/logloss"],
+                        "nasrec_test_logloss": nasrec["test/logloss"],
+                        **env,
+                    }
+                )
+            )
+            print(
+                json.dumps(
+                    {
+                        "figure": "wall_s",
+                        "dataset": dataset,
+                        "fgps_with_ranking_s": round(fgps_s, 1),
+                        "nasrec_s": round(nasrec_s, 1),
+                        **env,
+                    }
+                )
+            )
+
+
+if __name__ == "__main__":
+    main()
