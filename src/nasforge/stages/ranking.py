@@ -123,6 +123,10 @@ class RankingStudyStage:
             for measure in ("kendall_tau", "spearman", f"top{self.top}_overlap"):
                 metrics[f"{self.name}/{row['scorer']}/{row['metric']}_{measure}"] = row[measure]
         metrics.update(self._searched_against_random(context, truth))
+        # the best random architecture itself, to read and retrain (nasrec_<dataset>_child model.arch=)
+        first, mode = next(iter(self.metrics.items()))
+        best = (max if mode == "max" else min)(range(len(archs)), key=lambda i: truth[first][i])
+        metrics[f"{self.name}/best_random_arch"] = str(out / f"{best}-{archs[best].hash}" / "arch.json")
         if is_rank_zero():
             summary = {"architectures": [a.hash for a in archs], "truth": truth, "scores": scores}
             write_json(out / "ranking.json", {**summary, "agreement": rows})
@@ -219,6 +223,10 @@ class RankingStudyStage:
                 f"| {row['scorer']} | {row['metric']} | {shown(row['kendall_tau'])} "
                 f"| {shown(row['spearman'])} | {shown(row[f'top{self.top}_overlap'])} |"
             )
+        lines.append(
+            f"\nBest random architecture by test {next(iter(self.metrics))}: "
+            f"{metrics[f'{self.name}/best_random_arch']}"
+        )
         for metric in self.metrics:
             key = f"{self.name}/searched_test_{metric}"
             if key in metrics:

@@ -78,6 +78,8 @@ def test_two_shot_pipeline_end_to_end(compose_train, monkeypatch, tmp_path):
     for scorer in ("one_shot", "two_shot", "predictor"):
         assert f"ranking/{scorer}/auc_kendall_tau" in metrics
     assert "ranking/searched_test_auc" in metrics and "ranking/best_random_test_auc" in metrics
+    best_random = json.loads(Path(metrics["ranking/best_random_arch"]).read_text())
+    assert best_random["space"] == json.loads((out / "best_arch.json").read_text())["space"]
 
     # the stand-alone results are kept: the study again, in the same folder, trains nothing
     (out / "stages" / "ranking.json").unlink()
