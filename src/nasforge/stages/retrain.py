@@ -82,6 +82,8 @@ class RetrainStage:
         child_key: top-level config key of the child model config (default: ``"child"``).
         labelled_stage: stage whose :class:`LabelsResult` holds the labels (default: ``None``: none).
         labelled_metric: the label that ranks them (default: ``"acc"``).
+        test_every: test every candidate, not only the best, and report each one's test metrics as
+            ``retrain/<rank>/test_<metric>``, to compare searches that proposed them (default: False).
         name: stage name (default: ``"retrain"``).
     """
 
@@ -97,8 +99,10 @@ class RetrainStage:
         child_key: str = "child",
         labelled_stage: str | None = None,
         labelled_metric: str = "acc",
+        test_every: bool = False,
         name: str = "retrain",
     ) -> None:
+        self.test_every = test_every
         if top_k < 1:
             raise ValueError(f"RetrainStage: top_k must be at least 1, got {top_k}")
         self.top_k, self.search_stage, self.child_key, self.name = top_k, search_stage, child_key, name
@@ -123,24 +127,33 @@ class RetrainStage:
             arch = candidate.arch
             label = f"Candidate {rank + 1}/{len(candidates)} ({arch.hash})"
             folder = out / "retrain" / f"{rank}-{arch.hash}"
-            results.append(self._train(context, arch, folder, label, {"rank": rank}))
+            results.append(self._train(context, arch, folder, label, {"rank": rank}, test=self.test_every))
 
         monitor, mode = results[0]["monitor"], results[0]["monitor_mode"]
         pick = max if mode == "max" else min
         best = pick(results, key=lambda r: r["metrics"][f"val/{monitor}_best"])
         log.info(f"Best retrained architecture: rank {best['rank']} ({best['arch']}), testing it")
-        test_metrics = self._test(context, best)
+        test_metrics = _tested(best["metrics"]) if self.test_every else self._test(context, best)
         if is_rank_zero():
             Arch.load(best["arch_file"]).save(out / "best_arch.json")
         metrics: dict[str, Any] = {**test_metrics, **best["metrics"]}
         for r in results:
             metrics[f"retrain/{r['rank']}/val_{monitor}"] = r["metrics"][f"val/{monitor}_best"]
+            if self.test_every:
+                metrics.update(self._candidate_report(r, candidates[r["rank"]].metrics))
         metrics["retrain/best_rank"] = best["rank"]
         searched = candidates[best["rank"]].metrics
         metrics.update({f"best/{key}": searched[key] for key in _COSTS if key in searched})
         if self.labelled_stage is not None:
             metrics.update(self._best_labelled(context, best, test_metrics))
         return RetrainResult(metrics=metrics, best_arch=str(out / "best_arch.json"), candidates=results)
+
+    def _candidate_report(self, result: dict[str, Any], searched: dict[str, Any]) -> dict[str, Any]:
+        """A candidate's test metrics and costs as ``retrain/<rank>/test_<metric>``, ``.../<cost>``."""
+        prefix = f"retrain/{result['rank']}/"
+        report = {f"{prefix}test_{k.removeprefix('test/')}": v for k, v in _tested(result["metrics"]).items()}
+        report.update({f"{prefix}{key}": searched[key] for key in _COSTS if key in searched})
+        return report
 
     def _best_labelled(
         self, context: RunContext, best: dict, best_test: dict[str, float]
@@ -186,3 +199,7 @@ class RetrainStage:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, top_k={self.top_k})"
+
+
+def _tested(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in metrics.items() if key.startswith("test/")}

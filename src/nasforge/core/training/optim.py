@@ -27,15 +27,19 @@ __all__ = [
 SPARSE_CAPABLE_OPTIMIZERS: tuple[type[Optimizer], ...] = (torch.optim.Adagrad, torch.optim.SGD)
 
 
-def split_sparse_parameters(module: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
-    """Return ``(dense, sparse)`` trainable parameters; sparse = weights of ``sparse=True`` embeddings."""
+def split_sparse_parameters(
+    module: nn.Module, exclude: Iterable[nn.Parameter] = ()
+) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+    """Return ``(dense, sparse)`` trainable parameters but ``exclude``; sparse = weights of
+    ``sparse=True`` embeddings."""
+    excluded = {id(p) for p in exclude}
     sparse_ids: set[int] = set()
     for sub in module.modules():
         if isinstance(sub, (nn.Embedding, nn.EmbeddingBag)) and sub.sparse:
             sparse_ids.add(id(sub.weight))
     dense, sparse = [], []
     for param in module.parameters():
-        if param.requires_grad:
+        if param.requires_grad and id(param) not in excluded:
             (sparse if id(param) in sparse_ids else dense).append(param)
     return dense, sparse
 
@@ -107,14 +111,16 @@ def build_optimizer(
     module: nn.Module,
     optimizer: Callable[..., Optimizer],
     sparse_optimizer: Callable[..., Optimizer] | None = None,
+    exclude: Iterable[nn.Parameter] = (),
 ) -> Optimizer:
-    """Build the optimiser for ``module`` from partials, routing sparse gradients correctly.
+    """Build the optimiser for ``module`` (but ``exclude``, e.g. architecture weights that another
+    optimiser steps) from partials, routing sparse gradients correctly.
 
     Without sparse parameters, or when ``optimizer`` handles sparse gradients itself (Adagrad, SGD),
     one optimiser takes everything. Otherwise ``sparse_optimizer`` (e.g. a ``SparseAdam`` partial)
     takes the embedding tables and the two are stepped together.
     """
-    dense, sparse = split_sparse_parameters(module)
+    dense, sparse = split_sparse_parameters(module, exclude)
     if not sparse:
         return optimizer(params=dense)
     # Embedding backward builds valid sparse tensors; opting out explicitly skips the per-step

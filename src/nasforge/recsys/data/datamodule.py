@@ -49,6 +49,8 @@ class CTRDataModule(L.LightningDataModule):
         train_days: days for training with ``split="day"`` (default: all but the last day).
         val_days: validation days (default: first half of the last day).
         test_days: test days (default: second half of the last day).
+        train_part: ``[index, count]``: train on the ``index``-th of ``count`` equal shares of the
+            training rows only, a pseudo-day of data without dates (default: None, all of them).
         num_workers: DataLoader workers (default: 0; batches are slices, workers rarely pay off).
         pin_memory: pin batches for faster host-to-GPU copies (default: False).
         persistent_workers: keep workers alive between epochs (default: False).
@@ -79,6 +81,7 @@ class CTRDataModule(L.LightningDataModule):
         train_days: Sequence[int] | None = None,
         val_days: Sequence[int] | None = None,
         test_days: Sequence[int] | None = None,
+        train_part: Sequence[int] | None = None,
         num_workers: int = 0,
         pin_memory: bool = False,
         persistent_workers: bool = False,
@@ -92,6 +95,9 @@ class CTRDataModule(L.LightningDataModule):
         train_days, val_days, test_days = (
             None if days is None else tuple(days) for days in (train_days, val_days, test_days)
         )
+        train_part = None if train_part is None else tuple(train_part)
+        if train_part is not None and (len(train_part) != 2 or not 0 <= train_part[0] < train_part[1]):
+            raise ValueError(f"CTRDataModule: train_part must be [index, count], 0 <= index < count, got {train_part}")
         self.save_hyperparameters(logger=False)
         # fail at construction, not after preprocessing, on bad options
         PreprocessOptions(
@@ -181,7 +187,7 @@ class CTRDataModule(L.LightningDataModule):
         hp = self.hparams
         days = (hp.train_days, hp.val_days, hp.test_days)
         limits = {"fraction": hp.fraction, "max_samples": hp.max_samples}
-        return split_segments(self._cache(), hp.split, *days, **limits)
+        return split_segments(self._cache(), hp.split, *days, train_part=hp.get("train_part"), **limits)
 
     # -- what models need --------------------------------------------------------------------------
     @property

@@ -18,10 +18,14 @@ def split_segments(
     val_days: Sequence[int] | None = None,
     test_days: Sequence[int] | None = None,
     *,
+    train_part: Sequence[int] | None = None,
     fraction: float = 1.0,
     max_samples: int | None = None,
 ) -> dict[str, list[Segment]]:
     """Row ranges of train/val/test; each split keeps its leading ``fraction`` (at most ``max_samples``).
+
+    ``train_part=(i, n)`` keeps the ``i``-th of ``n`` equal consecutive shares of the training rows:
+    a pseudo-day of data without dates (the random split's training rows are already shuffled).
 
     ``split="day"`` defaults: train = all days but the last, val = first half of the last day,
     test = its second half (the DLRM Terabyte convention). Give ``val_days`` and ``test_days``
@@ -31,7 +35,22 @@ def split_segments(
         full = {p: [Segment(info.path, p, 0, info.rows(p))] for p in RANDOM_PARTS}
     else:
         full = _day_segments(info, train_days, val_days, test_days)
+    if train_part is not None:
+        full["train"] = _part(full["train"], *train_part)
     return {name: _limit(segs, fraction, max_samples) for name, segs in full.items()}
+
+
+def _part(segments: list[Segment], index: int, count: int) -> list[Segment]:
+    """Rows ``[index * total // count, (index + 1) * total // count)`` of the segments' rows."""
+    total = sum(len(s) for s in segments)
+    lo, hi = index * total // count, (index + 1) * total // count
+    out, offset = [], 0
+    for s in segments:
+        start, stop = max(lo - offset, 0), min(hi - offset, len(s))
+        if start < stop:
+            out.append(Segment(s.folder, s.part, s.start + start, s.start + stop))
+        offset += len(s)
+    return out
 
 
 def _whole(info: CacheInfo, days: Sequence[int]) -> list[Segment]:

@@ -16,7 +16,7 @@ from nasforge.recsys.data.generate import write_avazu, write_criteo, write_crite
 __all__ = ["DataSource", "resolve_source"]
 
 #: days written for a generated Criteo Terabyte sample (the real set has 24)
-SYNTHETIC_TERABYTE_DAYS = 4
+SYNTHETIC_TERABYTE_DAYS = 6
 
 #: where in a sample folder each dataset's reader is pointed ("" = the folder itself)
 READER_PATHS = {"criteo": "train.txt", "avazu": "train", "kdd": "", "criteo_terabyte": ""}

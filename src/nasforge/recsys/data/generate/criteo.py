@@ -160,15 +160,21 @@ class CriteoWorld:
         dense_pairs = sum(x[:, j] * np.take(table, idx[c]) for j, c, table in self.dense_pairs)
         return self.signal.first_order(idx), dense, self.signal.interaction(idx), dense_pairs
 
-    def sample(self, rng: np.random.Generator, n: int, missing_rate: float) -> CTRBatch:
-        """``n`` rows with their labels and logit parts (categorical index ``size`` = missing)."""
+    def sample(
+        self, rng: np.random.Generator, n: int, missing_rate: float, drift: float = 0.0
+    ) -> CTRBatch:
+        """``n`` rows with their labels and logit parts (categorical index ``size`` = missing).
+
+        ``drift`` moves weight from the first-order part of the logit to the interactions (the first
+        scaled by ``1 - drift``, the second by ``1 + drift``): how a day's clicks differ from another's.
+        """
         idx, values, missing = self._draw(rng, n, missing_rate)
         c = [s * p for s, p in zip(self.scale, self._components(idx, values, missing), strict=True)]
         batch = CTRBatch(
             fields=dict(idx),
             label=np.empty(0),
-            first_order=c[0] + c[1],
-            interaction=c[2] + c[3],
+            first_order=(1.0 - drift) * (c[0] + c[1]),
+            interaction=(1.0 + drift) * (c[2] + c[3]),
             bias=self.bias,
         )
         batch.label = (rng.random(n) < sigmoid(batch.logit)).astype(np.int64)
@@ -216,12 +222,12 @@ def sample_criteo(rows: int, seed: int = 0, part: int = 0, missing_rate: float =
 
 
 def _write(
-    path: Path, rows: int, seed: int, key: tuple[int, ...], missing_rate: float, progress: bool
+    path: Path, rows: int, seed: int, key: tuple[int, ...], missing_rate: float, progress: bool, drift: float = 0.0
 ) -> Path:
     world = criteo_world(seed)
 
     def chunk(c: int, start: int, stop: int) -> bytes:
-        return world.format(world.sample(_chunk_rng(seed, key, rows, c), stop - start, missing_rate))
+        return world.format(world.sample(_chunk_rng(seed, key, rows, c), stop - start, missing_rate, drift))
 
     return write_chunks(Path(path), rows, chunk, progress=progress)
 
@@ -254,13 +260,27 @@ def write_criteo(
 
 
 def write_criteo_terabyte_days(
-    folder: str | Path, days: int, rows_per_day: int, seed: int = 0, *, progress: bool = False
+    folder: str | Path,
+    days: int,
+    rows_per_day: int,
+    seed: int = 0,
+    *,
+    daily_drift: float = 0.03,
+    progress: bool = False,
 ) -> list[Path]:
     """Write Criteo Terabyte-style ``day_0 .. day_{days-1}`` files into ``folder`` (same line layout).
 
-    Days are independent samples of one world (the seed's), like consecutive days of one ad system.
+    Days are independent samples of one world (the seed's), like consecutive days of one ad system,
+    whose clicks drift slowly: day ``d`` draws labels with drift ``d * daily_drift`` (see
+    :meth:`CriteoWorld.sample`), so later days lean more on feature interactions.
     """
     rows = check_count("write_criteo_terabyte_days", "rows_per_day", rows_per_day)
     days = check_count("write_criteo_terabyte_days", "days", days, 1)
+    if not 0.0 <= daily_drift * (days - 1) < 1.0:
+        raise ValueError(
+            f"write_criteo_terabyte_days: daily_drift * (days - 1) must be in [0, 1), got {daily_drift} * {days - 1}"
+        )
     folder = Path(folder)
-    return [_write(folder / f"day_{d}", rows, seed, (3, d), 0.1, progress) for d in range(days)]
+    return [
+        _write(folder / f"day_{d}", rows, seed, (3, d), 0.1, progress, d * daily_drift) for d in range(days)
+    ]

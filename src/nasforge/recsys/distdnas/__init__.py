@@ -1,0 +1,20 @@
+"""DistDNAS (https://arxiv.org/abs/2311.00231): gated interaction modules, a cost-aware
+differentiable search per data day, and the days' choices aggregated into one architecture."""
+
+from nasforge.recsys.distdnas.derive import derive_arch
+from nasforge.recsys.distdnas.modules import DENSE_MODULES, MODULES, SPARSE_MODULES
+from nasforge.recsys.distdnas.network import DistDNASNet, DistDNASSupernet, InteractionBlock
+from nasforge.recsys.distdnas.space import DistDNASSpace
+from nasforge.recsys.distdnas.stage import DaySearchStage
+
+__all__ = [
+    "DENSE_MODULES",
+    "MODULES",
+    "SPARSE_MODULES",
+    "DistDNASNet",
+    "DistDNASSpace",
+    "DistDNASSupernet",
+    "DaySearchStage",
+    "InteractionBlock",
+    "derive_arch",
+]

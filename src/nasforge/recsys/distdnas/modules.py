@@ -1,0 +1,158 @@
+"""The candidate interaction modules of a DistDNAS block, and which stream each one writes.
+
+Every module reads the block's two inputs, a dense vector ``[B, d]`` and sparse field vectors
+``[B, N, D]``, and writes one of the block's two outputs: a *dense* module returns ``[B, d]``, a
+*sparse* module ``[B, N, D]``. Orders and types follow the interactions of the CTR models the search
+is meant to cover: FC (MLP), DLRM's pairwise dot product, the FM bi-interaction, DCN-v2's cross layer
+(full and low rank), NASRec's efficient FC over fields (EFC), AutoInt's self-attention and a
+sigmoid gating unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+
+from nasforge.recsys.models.cross_net import CrossNetV2
+from nasforge.recsys.models.interacting_layer import InteractingLayer
+from nasforge.recsys.models.interaction import dot_interaction, fm_interaction, pair_indices
+
+__all__ = ["DENSE_MODULES", "MODULES", "SPARSE_MODULES", "ModuleWidths", "build_module"]
+
+
+class ModuleWidths:
+    """The widths every module of a network is built at.
+
+    Args:
+        dense: width ``d`` of the dense stream.
+        fields: number ``N`` of sparse fields.
+        embedding: width ``D`` of a sparse field.
+        low_rank: rank of the low-rank cross layer.
+        attention_heads: heads of the self-attention module (must divide ``embedding``).
+    """
+
+    def __init__(self, dense: int, fields: int, embedding: int, low_rank: int, attention_heads: int) -> None:
+        if embedding % attention_heads:
+            raise ValueError(
+                f"DistDNAS: embedding_dim={embedding} must be divisible by attention_heads={attention_heads}"
+            )
+        self.dense, self.fields, self.embedding = dense, fields, embedding
+        self.low_rank, self.attention_heads = low_rank, attention_heads
+
+
+class _DenseMLP(nn.Module):
+    """FC: ``relu(W x + b)`` on the dense input."""
+
+    def __init__(self, w: ModuleWidths) -> None:
+        super().__init__()
+        self.linear = nn.Linear(w.dense, w.dense)
+
+    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return torch.relu(self.linear(dense))
+
+
+class _Cross(nn.Module):
+    """One DCN-v2 cross layer on the dense input, ``x (W x + b) + x``; ``W = U V^T`` when low rank."""
+
+    def __init__(self, w: ModuleWidths, rank: int | None) -> None:
+        super().__init__()
+        self.cross = CrossNetV2(w.dense, num_layers=1, rank=rank)
+
+    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return self.cross(dense)
+
+
+class _Gating(nn.Module):
+    """Sigmoid gating: ``x * sigmoid(W x + b)``, each unit scaled by a learned function of all."""
+
+    def __init__(self, w: ModuleWidths) -> None:
+        super().__init__()
+        self.linear = nn.Linear(w.dense, w.dense)
+
+    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return dense * torch.sigmoid(self.linear(dense))
+
+
+class _FieldInteraction(nn.Module):
+    """Base of the second-order modules: the sparse fields plus the dense input projected to one more
+    field, crossed, then projected to the dense width."""
+
+    def __init__(self, w: ModuleWidths, crossed_width: int) -> None:
+        super().__init__()
+        self.dense_field = nn.Linear(w.dense, w.embedding)
+        self.out = nn.Linear(crossed_width, w.dense)
+
+    def fields(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return torch.cat([sparse, self.dense_field(dense).unsqueeze(1)], dim=1)
+
+
+class _Dot(_FieldInteraction):
+    """DLRM's pairwise dot products of the fields, ``<v_i, v_j>`` for ``i < j``."""
+
+    pairs: Tensor
+
+    def __init__(self, w: ModuleWidths) -> None:
+        n = w.fields + 1
+        super().__init__(w, n * (n - 1) // 2)
+        self.register_buffer("pairs", pair_indices(n), persistent=False)
+
+    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return self.out(dot_interaction(self.fields(dense, sparse), index=self.pairs))
+
+
+class _FM(_FieldInteraction):
+    """The FM bi-interaction vector of the fields (NFM's pooling, ``O(ND)``)."""
+
+    def __init__(self, w: ModuleWidths) -> None:
+        super().__init__(w, w.embedding)
+
+    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return self.out(fm_interaction(self.fields(dense, sparse), reduce_sum=False))
+
+
+class _EFC(nn.Module):
+    """NASRec's efficient FC: a linear map across the fields, shared by every embedding dimension."""
+
+    def __init__(self, w: ModuleWidths) -> None:
+        super().__init__()
+        self.linear = nn.Linear(w.fields, w.fields)
+
+    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return self.linear(sparse.transpose(1, 2)).transpose(1, 2)
+
+
+class _Attention(nn.Module):
+    """AutoInt's multi-head self-attention over the fields, with its residual projection."""
+
+    def __init__(self, w: ModuleWidths) -> None:
+        super().__init__()
+        heads = w.attention_heads
+        self.layer = InteractingLayer(w.embedding, w.embedding // heads, heads, residual=True, use_scale=True)
+
+    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+        return self.layer(sparse)
+
+
+#: dense-output modules: name -> builder
+DENSE_MODULES: dict[str, Callable[[ModuleWidths], nn.Module]] = {
+    "mlp": _DenseMLP,
+    "dot": _Dot,
+    "fm": _FM,
+    "cross": lambda w: _Cross(w, None),
+    "cross_low_rank": lambda w: _Cross(w, w.low_rank),
+    "gating": _Gating,
+}
+#: sparse-output modules: name -> builder
+SPARSE_MODULES: dict[str, Callable[[ModuleWidths], nn.Module]] = {"efc": _EFC, "attention": _Attention}
+#: every module, in the order the space lists them by default
+MODULES: tuple[str, ...] = (*DENSE_MODULES, *SPARSE_MODULES)
+
+
+def build_module(name: str, widths: ModuleWidths) -> nn.Module:
+    """The module called ``name`` at ``widths``."""
+    builder = DENSE_MODULES.get(name) or SPARSE_MODULES.get(name)
+    if builder is None:
+        raise ValueError(f"DistDNAS: unknown interaction module {name!r}; choose from {list(MODULES)}")
+    return builder(widths)

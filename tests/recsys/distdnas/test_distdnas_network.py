@@ -1,0 +1,116 @@
+"""DistDNAS space, gated supernet, cost term and derivation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from nasforge.core.arch import Arch, InvalidArchError
+from nasforge.recsys.distdnas import DistDNASNet, DistDNASSpace, DistDNASSupernet, derive_arch
+
+VOCAB = [7, 5, 9, 4]
+
+
+def _inputs(batch: int = 6):
+    generator = torch.Generator().manual_seed(0)
+    dense = torch.randn(batch, 3, generator=generator)
+    sparse = torch.stack([torch.randint(0, v, (batch,), generator=generator) for v in VOCAB], dim=1)
+    return dense, sparse
+
+
+def _supernet(space: DistDNASSpace, **kwargs) -> DistDNASSupernet:
+    torch.manual_seed(0)
+    return DistDNASSupernet(space, 3, VOCAB, embedding_dim=4, dense_width=8, low_rank=2, **kwargs)
+
+
+def test_sampled_and_mutated_architectures_are_valid_and_encode_their_bits():
+    space = DistDNASSpace(num_blocks=3)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        arch = space.sample(rng)
+        space.validate(arch)
+        mutant = space.mutate(arch, rng, num_mutations=2)
+        space.validate(mutant)
+        assert 1 <= np.abs(space.encode(arch) - space.encode(mutant)).sum() <= 2
+    assert space.encode(arch).shape == (3 * 8 + 1 + 2 + 3,)
+
+
+@pytest.mark.parametrize(
+    ("block", "problem"),
+    [
+        ({"modules": ["conv"], "inputs": [0]}, r"modules \['conv'\] are not in the space"),
+        ({"modules": [], "inputs": [0]}, "modules must be a non-empty list"),
+        ({"modules": ["dot", "mlp"], "inputs": [0]}, "in the space's order"),
+        ({"modules": ["mlp"], "inputs": [0, 2]}, r"inputs must be sources 0..1"),
+        ({"modules": ["mlp"], "inputs": []}, "inputs must be a non-empty list"),
+        ({"modules": ["mlp"]}, "keys must be 'modules' and 'inputs'"),
+    ],
+)
+def test_invalid_genes_are_named_by_block(block, problem):
+    space = DistDNASSpace(num_blocks=2)
+    genes = {"blocks": [{"modules": ["mlp"], "inputs": [0]}, block]}
+    with pytest.raises(InvalidArchError, match=problem):
+        space.validate(Arch(space.name, space.version, genes))
+
+
+def test_derivation_keeps_what_passes_the_threshold_and_the_strongest_otherwise():
+    space = DistDNASSpace(num_blocks=2, modules=("mlp", "dot", "efc"))
+    module_gates = [[0.9, 0.2, 0.6], [0.1, 0.3, 0.2]]
+    input_gates = [[0.4, 0.0], [0.7, 0.8]]
+    arch = derive_arch(space, module_gates, input_gates, threshold=0.5)
+    assert space.blocks(arch) == [(("mlp", "efc"), (0,)), (("dot",), (0, 1))]
+    with pytest.raises(ValueError, match="do not fit"):
+        derive_arch(space, [[0.9, 0.2]], input_gates)
+
+
+def test_the_child_computes_what_the_supernet_computes_with_saturated_gates():
+    space = DistDNASSpace(num_blocks=3)
+    supernet = _supernet(space)
+    arch = space.sample(np.random.default_rng(3))
+    bits = space.encode(arch)
+    with torch.no_grad():
+        modules = torch.tensor(bits[: 3 * 8].reshape(3, 8))
+        supernet.module_logits.copy_(modules * 200 - 100)
+        inputs = torch.full((3, 3), -100.0)
+        rows = np.split(bits[3 * 8 :], [1, 3])
+        for i, row in enumerate(rows):
+            inputs[i, : i + 1] = torch.tensor(row) * 200 - 100
+        supernet.input_logits.copy_(inputs)
+    module_gates, input_gates = supernet.gates()
+    assert derive_arch(space, module_gates.tolist(), input_gates.tolist()) == arch
+    child = DistDNASNet(arch, space, 3, VOCAB, embedding_dim=4, dense_width=8, low_rank=2)
+    child.load_state_dict(supernet.child_state_dict(arch))
+    dense, sparse = _inputs()
+    supernet.eval()
+    child.eval()
+    torch.testing.assert_close(child(dense, sparse), supernet(dense, sparse), atol=1e-6, rtol=1e-6)
+
+
+def test_the_cost_term_alone_pushes_costlier_gates_down_faster():
+    space = DistDNASSpace(num_blocks=2)
+    supernet = _supernet(space)
+    flops = supernet.module_flops[0]
+    assert (flops > 0).all()
+    optimizer = torch.optim.SGD(supernet.arch_parameters(), lr=5.0)
+    before = supernet.gates()[0].detach().clone()
+    for _ in range(3):
+        optimizer.zero_grad()
+        supernet.expected_cost().backward()
+        optimizer.step()
+    drop = (before - supernet.gates()[0].detach())[0]
+    assert (drop > 0).all()
+    order = torch.argsort(flops)
+    assert (drop[order].diff() >= -1e-7).all(), (flops, drop)  # a costlier module falls at least as fast
+    assert supernet.input_logits.grad is None  # connections cost nothing
+
+
+def test_the_task_loss_reaches_every_gate():
+    space = DistDNASSpace(num_blocks=2)
+    supernet = _supernet(space)
+    dense, sparse = _inputs()
+    logits = supernet(dense, sparse)
+    torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.ones_like(logits)).backward()
+    assert (supernet.module_logits.grad != 0).all()
+    existing = torch.ones(2, 2).tril().bool()
+    assert (supernet.input_logits.grad[existing] != 0).all()
