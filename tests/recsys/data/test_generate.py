@@ -134,6 +134,21 @@ def test_criteo_terabyte_days(tmp_path):
     assert len(set(top)) == 1
 
 
+def test_criteo_terabyte_days_drift_slowly(tmp_path):
+    drifting = write_criteo_terabyte_days(tmp_path / "a", days=3, rows_per_day=3000, seed=0, daily_drift=0.3)
+    still = write_criteo_terabyte_days(tmp_path / "b", days=3, rows_per_day=3000, seed=0, daily_drift=0.0)
+    a, b = ([[line.split("\t") for line in read_lines(p)] for p in paths] for paths in (drifting, still))
+    features = [[row[1:] for row in day] for day in a]
+    assert features == [[row[1:] for row in day] for day in b]  # the same rows ...
+    labels = [[row[0] for row in day] for day in a]
+    unchanged = [[row[0] for row in day] for day in b]
+    assert labels[0] == unchanged[0]  # ... day 0 without drift ...
+    changed = [sum(x != y for x, y in zip(labels[d], unchanged[d], strict=True)) for d in (1, 2)]
+    assert 0 < changed[0] < changed[1]  # ... later days' clicks further from it
+    with pytest.raises(ValueError, match="daily_drift"):
+        write_criteo_terabyte_days(tmp_path / "c", days=5, rows_per_day=10, daily_drift=0.3)
+
+
 def test_files_of_one_seed_share_the_world_but_not_rows(tmp_path):
     small = read_lines(write_criteo(tmp_path / "a.txt", 1000, seed=4))
     big = read_lines(write_criteo(tmp_path / "b.txt", 2000, seed=4))

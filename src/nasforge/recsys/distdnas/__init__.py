@@ -1,6 +1,7 @@
 """DistDNAS (https://arxiv.org/abs/2311.00231): gated interaction modules, a cost-aware
 differentiable search per data day, and the days' choices aggregated into one architecture."""
 
+from nasforge.recsys.distdnas.aggregate import aggregate_gates
 from nasforge.recsys.distdnas.derive import derive_arch
 from nasforge.recsys.distdnas.modules import DENSE_MODULES, MODULES, SPARSE_MODULES
 from nasforge.recsys.distdnas.network import DistDNASNet, DistDNASSupernet, InteractionBlock
@@ -16,5 +17,6 @@ __all__ = [
     "DistDNASSupernet",
     "DaySearchStage",
     "InteractionBlock",
+    "aggregate_gates",
     "derive_arch",
 ]

@@ -97,10 +97,12 @@ class _DistDNASBase(CTRModel):
         super().__init__(num_dense, vocab_sizes, embedding_dim)
         self.widths = ModuleWidths(dense_width, self.num_sparse, embedding_dim, low_rank, attention_heads)
         self.embedding = FeatureEmbedding(self.vocab_sizes, embedding_dim, sparse=sparse_grad)
-        # the raw dense source: the dense features and the mean embedding (data without dense features
-        # still gives the dense stream an input)
-        self.stem = nn.Linear(num_dense + embedding_dim, dense_width)
+        # the raw dense source: the dense features and every embedding, projected (DCN's x0, narrowed)
+        self.stem = nn.Linear(num_dense + self.num_sparse * embedding_dim, dense_width)
         self.blocks = nn.ModuleList(InteractionBlock(m, i, self.widths) for m, i in blocks)
+        # the last block's outputs are sums of many terms: normalised, the first logits stay small
+        self.dense_out_norm = nn.LayerNorm(dense_width)
+        self.sparse_out_norm = nn.LayerNorm(embedding_dim)
         self.head = LogitHead(dense_width + self.num_sparse * embedding_dim)
 
     def reset_parameters(self) -> None:
@@ -112,14 +114,15 @@ class _DistDNASBase(CTRModel):
     ) -> Tensor:
         dense, sparse = self.normalize_inputs(dense, sparse)
         fields = self.embedding(sparse)
-        dense_sources = [torch.relu(self.stem(torch.cat([dense, fields.mean(1)], dim=1)))]
+        dense_sources = [torch.relu(self.stem(torch.cat([dense, fields.flatten(1)], dim=1)))]
         sparse_sources = [fields]
         for i, block in enumerate(self.blocks):
             input_gates, module_gates = gates[i] if gates is not None else (None, None)
             d, s = block(dense_sources, sparse_sources, input_gates, module_gates)
             dense_sources.append(d)
             sparse_sources.append(s)
-        return torch.cat([dense_sources[-1], sparse_sources[-1].flatten(1)], dim=1)
+        dense_out, sparse_out = self.dense_out_norm(dense_sources[-1]), self.sparse_out_norm(sparse_sources[-1])
+        return torch.cat([dense_out, sparse_out.flatten(1)], dim=1)
 
 
 class DistDNASNet(_DistDNASBase):
