@@ -99,7 +99,9 @@ class DifferentiableSupernetModule(ChildModule):
 
     def configure_optimizers(self) -> Any:
         arch = self.net.arch_parameters()
-        network = build_optimizer(self.net, self.optimizer_factory, self.sparse_optimizer_factory, exclude=arch)
+        network = build_optimizer(
+            self.net, self.optimizer_factory, self.sparse_optimizer_factory, exclude=arch
+        )
         optimizers = [network, self.arch_optimizer_factory(params=arch)]
         if self.scheduler_factory is None:
             return optimizers

@@ -20,7 +20,11 @@ def _days(out: Path) -> dict[str, dict]:
 
 def test_days_are_searched_aggregated_derived_and_compared(compose_train):
     cfg = compose_train(
-        ["experiment=distdnas_criteo_terabyte", "trainer.fast_dev_run=true", "pipeline.compare_sequential=true"]
+        [
+            "experiment=distdnas_criteo_terabyte",
+            "trainer.fast_dev_run=true",
+            "pipeline.compare_sequential=true",
+        ]
     )
     metrics = run(cfg)
     out = Path(cfg.paths.output_dir)
@@ -61,7 +65,9 @@ def test_a_killed_search_resumes_without_redoing_finished_days(compose_train, mo
 
 
 def test_a_failing_day_is_retried_reported_and_left_out(compose_train, monkeypatch):
-    cfg = compose_train(["experiment=distdnas_criteo_terabyte", "trainer.fast_dev_run=true", "distdnas.max_retries=2"])
+    cfg = compose_train(
+        ["experiment=distdnas_criteo_terabyte", "trainer.fast_dev_run=true", "distdnas.max_retries=2"]
+    )
     real = day_task.train_in_folder
     attempts: list[str] = []
 
@@ -81,7 +87,9 @@ def test_a_failing_day_is_retried_reported_and_left_out(compose_train, monkeypat
 
 
 def test_every_day_failing_stops_the_run(compose_train, monkeypatch):
-    cfg = compose_train(["experiment=distdnas_criteo_terabyte", "trainer.fast_dev_run=true", "distdnas.max_retries=0"])
+    cfg = compose_train(
+        ["experiment=distdnas_criteo_terabyte", "trainer.fast_dev_run=true", "distdnas.max_retries=0"]
+    )
 
     def failing(*args, **kwargs):
         raise RuntimeError("no space left")

@@ -97,7 +97,9 @@ class CTRDataModule(L.LightningDataModule):
         )
         train_part = None if train_part is None else tuple(train_part)
         if train_part is not None and (len(train_part) != 2 or not 0 <= train_part[0] < train_part[1]):
-            raise ValueError(f"CTRDataModule: train_part must be [index, count], 0 <= index < count, got {train_part}")
+            raise ValueError(
+                f"CTRDataModule: train_part must be [index, count], 0 <= index < count, got {train_part}"
+            )
         self.save_hyperparameters(logger=False)
         # fail at construction, not after preprocessing, on bad options
         PreprocessOptions(

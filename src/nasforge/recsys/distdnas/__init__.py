@@ -6,16 +6,16 @@ from nasforge.recsys.distdnas.derive import derive_arch
 from nasforge.recsys.distdnas.modules import DENSE_MODULES, MODULES, SPARSE_MODULES
 from nasforge.recsys.distdnas.network import DistDNASNet, DistDNASSupernet, InteractionBlock
 from nasforge.recsys.distdnas.space import DistDNASSpace
-from nasforge.recsys.distdnas.stage import DaySearchStage
+from nasforge.recsys.distdnas.stages import DaySearchStage
 
 __all__ = [
     "DENSE_MODULES",
     "MODULES",
     "SPARSE_MODULES",
+    "DaySearchStage",
     "DistDNASNet",
     "DistDNASSpace",
     "DistDNASSupernet",
-    "DaySearchStage",
     "InteractionBlock",
     "aggregate_gates",
     "derive_arch",

@@ -20,7 +20,9 @@ def aggregate_gates(
         raise ValueError("aggregate_gates: no day to aggregate")
     weights = np.asarray([float(r["rows"]) if weight_by_rows else 1.0 for r in results])
     if weights.sum() <= 0:
-        raise ValueError(f"aggregate_gates: the days' weights {weights.tolist()} do not sum to a positive number")
+        raise ValueError(
+            f"aggregate_gates: the days' weights {weights.tolist()} do not sum to a positive number"
+        )
     weights = weights / weights.sum()
     modules = np.einsum("d,dij->ij", weights, np.asarray([r["module_gates"] for r in results], dtype=float))
     inputs = np.einsum("d,dij->ij", weights, np.asarray([r["input_gates"] for r in results], dtype=float))

@@ -26,7 +26,9 @@ class DataDay:
     rows: int = 0
 
 
-def plan_days(datamodule: Any, days: Sequence[int] | None, pseudo_days: int, max_days: int | None) -> list[DataDay]:
+def plan_days(
+    datamodule: Any, days: Sequence[int] | None, pseudo_days: int, max_days: int | None
+) -> list[DataDay]:
     """The searches to run on ``datamodule``'s training data.
 
     Data split by day (``data.split=day``) gives one search per training day (``days``, default: the

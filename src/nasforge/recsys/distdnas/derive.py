@@ -37,7 +37,9 @@ def derive_arch(
         )
     blocks = []
     for i in range(n):
-        blocks.append((_kept(modules[i], threshold, space.modules), _kept(inputs[i, : i + 1], threshold, range(i + 1))))
+        blocks.append(
+            (_kept(modules[i], threshold, space.modules), _kept(inputs[i, : i + 1], threshold, range(i + 1)))
+        )
     return space.arch(blocks)
 
 

@@ -59,7 +59,9 @@ def run_days(
         return _in_process(task, jobs, max_retries, on_done)
     if executor != "ray":
         raise ValueError(f"DistDNAS: unknown executor {executor!r}; choose from {list(EXECUTORS)}")
-    return _on_ray(task, jobs, max_retries, resources or {"num_cpus": 1}, ray_address, ray_init or {}, on_done)
+    return _on_ray(
+        task, jobs, max_retries, resources or {"num_cpus": 1}, ray_address, ray_init or {}, on_done
+    )
 
 
 def _in_process(

@@ -121,7 +121,10 @@ class _DistDNASBase(CTRModel):
             d, s = block(dense_sources, sparse_sources, input_gates, module_gates)
             dense_sources.append(d)
             sparse_sources.append(s)
-        dense_out, sparse_out = self.dense_out_norm(dense_sources[-1]), self.sparse_out_norm(sparse_sources[-1])
+        dense_out, sparse_out = (
+            self.dense_out_norm(dense_sources[-1]),
+            self.sparse_out_norm(sparse_sources[-1]),
+        )
         return torch.cat([dense_out, sparse_out.flatten(1)], dim=1)
 
 

@@ -160,9 +160,7 @@ class CriteoWorld:
         dense_pairs = sum(x[:, j] * np.take(table, idx[c]) for j, c, table in self.dense_pairs)
         return self.signal.first_order(idx), dense, self.signal.interaction(idx), dense_pairs
 
-    def sample(
-        self, rng: np.random.Generator, n: int, missing_rate: float, drift: float = 0.0
-    ) -> CTRBatch:
+    def sample(self, rng: np.random.Generator, n: int, missing_rate: float, drift: float = 0.0) -> CTRBatch:
         """``n`` rows with their labels and logit parts (categorical index ``size`` = missing).
 
         ``drift`` moves weight from the first-order part of the logit to the interactions (the first
@@ -222,7 +220,13 @@ def sample_criteo(rows: int, seed: int = 0, part: int = 0, missing_rate: float =
 
 
 def _write(
-    path: Path, rows: int, seed: int, key: tuple[int, ...], missing_rate: float, progress: bool, drift: float = 0.0
+    path: Path,
+    rows: int,
+    seed: int,
+    key: tuple[int, ...],
+    missing_rate: float,
+    progress: bool,
+    drift: float = 0.0,
 ) -> Path:
     world = criteo_world(seed)
 
@@ -278,7 +282,8 @@ def write_criteo_terabyte_days(
     days = check_count("write_criteo_terabyte_days", "days", days, 1)
     if not 0.0 <= daily_drift * (days - 1) < 1.0:
         raise ValueError(
-            f"write_criteo_terabyte_days: daily_drift * (days - 1) must be in [0, 1), got {daily_drift} * {days - 1}"
+            "write_criteo_terabyte_days: daily_drift * (days - 1) must be in [0, 1), "
+            f"got {daily_drift} * {days - 1}"
         )
     folder = Path(folder)
     return [

@@ -19,7 +19,6 @@ from nasforge.core.arch import Arch
 from nasforge.core.cost import count_flops, count_params
 from nasforge.pipeline import Candidate, RunContext, SearchResult
 from nasforge.pipeline.json_io import write_json
-from nasforge.stages.retrain import child_config
 from nasforge.recsys.distdnas.aggregate import aggregate_gates
 from nasforge.recsys.distdnas.day_task import GATES_FILE, search_day
 from nasforge.recsys.distdnas.days import DataDay, plan_days
@@ -27,6 +26,7 @@ from nasforge.recsys.distdnas.derive import derive_arch
 from nasforge.recsys.distdnas.executors import run_days
 from nasforge.recsys.distdnas.plots import plot_day_gates
 from nasforge.recsys.distdnas.space import DistDNASSpace
+from nasforge.stages.retrain import child_config
 from nasforge.utils.pylogger import RankedLogger
 
 __all__ = ["DaySearchStage"]
@@ -69,7 +69,10 @@ class DaySearchStage:
     """
 
     produces = SearchResult
-    consumes: dict = {}
+
+    @property
+    def consumes(self) -> dict[str, type]:
+        return {}
 
     def __init__(
         self,
@@ -105,24 +108,63 @@ class DaySearchStage:
     def run(self, context: RunContext) -> SearchResult:
         out = context.output_dir
         plan = plan_days(context.datamodule, self.days, self.pseudo_days, self.max_days)
-        executor = self._executor(context)
-        finished = {d.name: json.loads(f.read_text()) for d in plan if (f := out / "days" / d.name / GATES_FILE).is_file()}
+        results, failed, wall = self._search_days(context, plan)
+        arch, metrics = self._aggregate(context, results)
+        metrics.update(
+            {
+                f"{self.name}/days": len(results),
+                f"{self.name}/failed_days": failed,
+                f"{self.name}/parallel_wall_s": wall,
+                f"{self.name}/day_wall_s_sum": sum(r["wall_s"] for r in results),
+            }
+        )
+        for r in results:
+            for key in ("val/auc", "val/logloss"):
+                if key in r["metrics"]:
+                    metrics[f"{self.name}/{r['day']}/{key}"] = r["metrics"][key]
+        costs = self._costs(context, out / "distdnas_arch.json")
+        candidates = [Candidate(arch, {**costs, "searched_on": "days"})]
+        if self.compare_sequential:
+            candidates += self._sequential(context, plan, arch, metrics)
+        history = out / "days" / "days.jsonl"
+        history.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in results))
+        return SearchResult(metrics=metrics, history=str(history), top_k=tuple(candidates))
+
+    def _search_days(
+        self, context: RunContext, plan: list[DataDay]
+    ) -> tuple[list[dict[str, Any]], list[str], float]:
+        """Every day's result (finished ones read back, the others searched), the days that failed
+        and the seconds the searches of this run took."""
+        out = context.output_dir
+        finished = {}
+        for day in plan:
+            gates = out / "days" / day.name / GATES_FILE
+            if gates.is_file():
+                finished[day.name] = json.loads(gates.read_text())
         todo = [d for d in plan if d.name not in finished]
+        executor = self._executor(context)
         log.info(
             f"DistDNAS: {len(plan)} searches ({', '.join(d.name for d in plan)}), {len(finished)} already "
             f"finished; running {len(todo)} with executor '{executor}'"
         )
         threads = int(self.resources["num_cpus"]) if executor == "ray" else None
         jobs = []
-        for d in todo:
-            folder = out / "days" / d.name
-            jobs.append((d, {"cfg": self._search_config(context, folder, executor), "folder": str(folder), "threads": threads}))
+        for day in todo:
+            folder = out / "days" / day.name
+            cfg = self._search_config(context, folder, executor)
+            jobs.append((day, {"cfg": cfg, "folder": str(folder), "threads": threads}))
         start = time.perf_counter()
         done, failures = run_days(
-            search_day, jobs, executor, self.max_retries, self.resources, self.ray_address, self.ray_init,
+            search_day,
+            jobs,
+            executor,
+            self.max_retries,
+            self.resources,
+            self.ray_address,
+            self.ray_init,
             on_done=self._progress(len(plan), len(finished)),
         )
-        parallel_wall = time.perf_counter() - start
+        wall = time.perf_counter() - start
         for failure in failures:
             error_log = out / "days" / failure.day / "error.log"
             error_log.parent.mkdir(parents=True, exist_ok=True)
@@ -131,27 +173,10 @@ class DaySearchStage:
         by_name = {**finished, **{r["day"]: r for r in done}}
         results = [by_name[d.name] for d in plan if d.name in by_name]
         if not results:
-            raise RuntimeError(f"DistDNAS: every day's search failed: {[f.day for f in failures]} (see days/*/error.log)")
-
-        arch, metrics = self._aggregate(context, results)
-        metrics.update(
-            {
-                f"{self.name}/days": len(results),
-                f"{self.name}/failed_days": [f.day for f in failures],
-                f"{self.name}/parallel_wall_s": parallel_wall,
-                f"{self.name}/day_wall_s_sum": sum(r["wall_s"] for r in results),
-            }
-        )
-        for r in results:
-            for key in ("val/auc", "val/logloss"):
-                if key in r["metrics"]:
-                    metrics[f"{self.name}/{r['day']}/{key}"] = r["metrics"][key]
-        candidates = [Candidate(arch, {**self._costs(context, out / "distdnas_arch.json"), "searched_on": "days"})]
-        if self.compare_sequential:
-            candidates += self._sequential(context, plan, arch, metrics)
-        history = out / "days" / "days.jsonl"
-        history.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in results))
-        return SearchResult(metrics=metrics, history=str(history), top_k=tuple(candidates))
+            raise RuntimeError(
+                f"DistDNAS: every day's search failed: {[f.day for f in failures]} (see days/*/error.log)"
+            )
+        return results, [f.day for f in failures], wall
 
     def _executor(self, context: RunContext) -> str:
         if self.executor == "ray" and context.cfg.trainer.get("fast_dev_run"):
@@ -179,7 +204,9 @@ class DaySearchStage:
             count[0] += 1
             auc = result["metrics"].get("val/auc")
             shown = f", val/auc {auc:.4f}" if auc is not None else ""
-            log.info(f"Search on {result['day']} done ({count[0]}/{total}) in {result['wall_s']:.0f} s{shown}")
+            log.info(
+                f"Search on {result['day']} done ({count[0]}/{total}) in {result['wall_s']:.0f} s{shown}"
+            )
 
         return report
 
@@ -190,11 +217,19 @@ class DaySearchStage:
         arch.save(out / "distdnas_arch.json")
         write_json(
             out / "aggregated_gates.json",
-            {"days": [r["day"] for r in results], "module_gates": modules.tolist(), "input_gates": inputs.tolist(),
-             "modules": list(self.space.modules), "threshold": self.threshold, "arch": arch.hash},
+            {
+                "days": [r["day"] for r in results],
+                "module_gates": modules.tolist(),
+                "input_gates": inputs.tolist(),
+                "modules": list(self.space.modules),
+                "threshold": self.threshold,
+                "arch": arch.hash,
+            },
         )
         rows = [(r["day"], _array(r["module_gates"]), _array(r["input_gates"])) for r in results]
-        plot_day_gates(self.space, [*rows, ("aggregated", modules, inputs)], self.threshold, out / "day_gates.png")
+        plot_day_gates(
+            self.space, [*rows, ("aggregated", modules, inputs)], self.threshold, out / "day_gates.png"
+        )
         kept = sum(len(m) for m, _ in self.space.blocks(arch))
         log.info(f"Aggregated architecture {arch.hash}: {kept} modules kept ({out / 'distdnas_arch.json'})")
         return arch, {f"{self.name}/modules_kept": kept}
@@ -224,7 +259,10 @@ class DaySearchStage:
         net = hydra.utils.instantiate(resolved.net)
         dense = torch.zeros(1, net.num_dense)
         sparse = torch.zeros(1, net.num_sparse, dtype=torch.long)
-        return {"flops": count_flops(net, dense, sparse), "params": count_params(net, exclude=(nn.Embedding,))}
+        return {
+            "flops": count_flops(net, dense, sparse),
+            "params": count_params(net, exclude=(nn.Embedding,)),
+        }
 
 
 def _array(values: Any) -> np.ndarray:

@@ -1,0 +1,143 @@
+"""DistDNAS on generated Criteo Terabyte days: the AUC-FLOPs front of a cost-weight sweep against DLRM,
+DCN-v2 and (optionally) the NASRec model, and per-day parallel search against one sequential search.
+
+Each point is ``train.py`` as a user starts it, on the same data and seed. The searches are the quick
+profile's (one Ray task per training day, 2 workers on this 2-core machine); the first cost weight
+also runs ``pipeline.compare_sequential=true``, which times the single search over all days in the
+same run. FLOPs are per example, counted by torch's flop counter on the trained model.
+Prints one JSON object per figure and writes the front as a PNG.
+
+    python benchmarks/distdnas_front.py
+    python benchmarks/distdnas_front.py --cost-weights 0 0.02 0.1 0.3 --nasrec --png front.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import hydra
+import torch
+from _env import environment
+from matplotlib.figure import Figure
+from omegaconf import OmegaConf
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = "data=criteo_terabyte"
+
+
+def run(experiment: str, folder: Path, extra: list[str], verbose: bool) -> tuple[dict, float]:
+    """``train.py experiment=<experiment>`` in ``folder``; its metrics.json and wall seconds."""
+    # both cores for every run: right after another run, torch_threads=auto would see its load
+    command = [
+        sys.executable,
+        "train.py",
+        f"experiment={experiment}",
+        f"hydra.run.dir={folder}",
+        "torch_threads=2",
+        *extra,
+    ]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=not verbose)
+    return json.loads((folder / "metrics.json").read_text()), time.perf_counter() - started
+
+
+def model_flops(folder: Path) -> int:
+    """FLOPs per example of the network a run trained (rebuilt from its resolved config.yaml)."""
+    from nasforge.core.cost import count_flops
+
+    net: nn.Module = hydra.utils.instantiate(OmegaConf.load(folder / "config.yaml").model.net)
+    return count_flops(net, torch.zeros(1, net.num_dense), torch.zeros(1, net.num_sparse, dtype=torch.long))
+
+
+def plot(points: list[dict], baselines: list[dict], path: Path) -> None:
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.subplots()
+    ordered = sorted(points, key=lambda p: p["flops"])
+    ax.plot([p["flops"] for p in ordered], [p["test_auc"] for p in ordered], "o-", label="DistDNAS")
+    for p in ordered:
+        ax.annotate(f"λ={p['cost_weight']:g}", (p["flops"], p["test_auc"]), fontsize=7)
+    for b in baselines:
+        ax.scatter(b["flops"], b["test_auc"], marker="s", label=b["model"])
+    ax.set_xscale("log")
+    ax.set_xlabel("FLOPs per example")
+    ax.set_ylabel("test AUC")
+    ax.set_title("Generated Criteo Terabyte days (quick profile)", fontsize=9)
+    ax.legend(fontsize=7)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cost-weights", nargs="+", type=float, default=[0.0, 0.02, 0.1, 0.3])
+    parser.add_argument("--nasrec", action="store_true", help="also the NASRec one-shot model (about 5 min)")
+    parser.add_argument("--png", type=Path, default=ROOT / "benchmarks" / "figures" / "distdnas_front.png")
+    parser.add_argument("--verbose", action="store_true", help="show the runs' output")
+    args = parser.parse_args()
+    env = environment()
+    points, baselines = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, weight in enumerate(args.cost_weights):
+            extra = [f"distdnas.profiles.quick.cost_weight={weight}"]
+            if i == 0:
+                extra.append("pipeline.compare_sequential=true")
+            metrics, wall = run(
+                "distdnas_criteo_terabyte", Path(tmp) / f"distdnas-{weight}", extra, args.verbose
+            )
+            point = {
+                "cost_weight": weight,
+                "test_auc": metrics["retrain/0/test_auc"],
+                "test_logloss": metrics["retrain/0/test_logloss"],
+                "flops": metrics["retrain/0/flops"],
+                "params": metrics["retrain/0/params"],
+                "modules_kept": metrics["search/modules_kept"],
+                "run_s": round(wall, 1),
+            }
+            points.append(point)
+            print(json.dumps({"figure": "distdnas_front", **point, **env}))
+            if i == 0:
+                sequential = {
+                    "figure": "distdnas_search_wall",
+                    "days": metrics["search/days"],
+                    "workers": 2,
+                    "parallel_wall_s": round(metrics["search/parallel_wall_s"], 1),
+                    "day_wall_s_sum": round(metrics["search/day_wall_s_sum"], 1),
+                    "sequential_wall_s": round(metrics["search/sequential_wall_s"], 1),
+                    "same_arch": metrics["search/sequential_same_arch"],
+                    "distributed_test_auc": metrics["retrain/0/test_auc"],
+                    "sequential_test_auc": metrics.get("retrain/1/test_auc", metrics["retrain/0/test_auc"]),
+                    "distributed_flops": metrics["retrain/0/flops"],
+                    "sequential_flops": metrics.get("retrain/1/flops", metrics["retrain/0/flops"]),
+                }
+                print(json.dumps({**sequential, **env}))
+        names = [("dlrm", "dlrm_criteo", [DATA]), ("dcn_v2", "dcn_v2_criteo", [DATA])]
+        if args.nasrec:
+            names.append(("nasrec", "nasrec_criteo", [DATA]))
+        for model, experiment, extra in names:
+            folder = Path(tmp) / model
+            metrics, wall = run(experiment, folder, extra, args.verbose)
+            flops = metrics["best/flops"] if model == "nasrec" else model_flops(folder)
+            baseline = {
+                "model": model,
+                "test_auc": metrics["test/auc"],
+                "test_logloss": metrics["test/logloss"],
+                "flops": flops,
+                "run_s": round(wall, 1),
+            }
+            baselines.append(baseline)
+            print(json.dumps({"figure": "distdnas_front_baseline", **baseline, **env}))
+    plot(points, baselines, args.png)
+    print(json.dumps({"figure": "distdnas_front_png", "path": str(args.png.relative_to(ROOT))}))
+
+
+if __name__ == "__main__":
+    main()
