@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +197,8 @@ class DaySearchStage:
                     (cfg.get("callbacks") or {}).pop(key, None)
         return OmegaConf.to_container(cfg, resolve=True)
 
-    def _progress(self, total: int, already: int):
+    def _progress(self, total: int, already: int) -> Callable[[dict[str, Any]], None]:
+        """A callback that logs each finished day with how many of ``total`` are done."""
         count = [already]
 
         def report(result: dict[str, Any]) -> None:
