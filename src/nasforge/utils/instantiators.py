@@ -6,6 +6,7 @@ from typing import Any
 
 import hydra
 import lightning as L
+from lightning.pytorch.callbacks import ModelSummary, ProgressBar
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
@@ -39,8 +40,19 @@ def instantiate_loggers(cfg: DictConfig | None) -> list[Logger]:
 
 
 def build_trainer(cfg: DictConfig, **overrides: Any) -> L.Trainer:
-    """The Trainer of ``cfg.trainer`` with the run's callbacks and loggers."""
+    """The Trainer of ``cfg.trainer`` with the run's callbacks and loggers.
+
+    ``trainer.enable_progress_bar=false`` or ``enable_model_summary=false`` leaves out the progress
+    bar or model summary callbacks the run's callback group holds (Lightning refuses the pair).
+    """
     callbacks = instantiate_callbacks(cfg.get("callbacks"))
+    settings = {**cfg.trainer, **overrides}
+    switched_off = [
+        kind
+        for key, kind in (("enable_progress_bar", ProgressBar), ("enable_model_summary", ModelSummary))
+        if settings.get(key) is False
+    ]
+    callbacks = [c for c in callbacks if not isinstance(c, tuple(switched_off))]
     loggers = instantiate_loggers(cfg.get("logger"))
     log.info(f"Instantiating trainer <{cfg.trainer._target_}>")
     return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers, **overrides)

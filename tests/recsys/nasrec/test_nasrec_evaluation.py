@@ -69,3 +69,10 @@ def test_take_rows_concatenates_batches_and_stops_at_the_count():
     assert len(take_rows(batches, 100)["label"]) == 12
     with pytest.raises(ValueError, match="empty"):
         take_rows([], 5)
+
+
+def test_a_one_class_validation_subset_is_refused(setup):
+    _, supernet, train, val = setup
+    negatives = {**val, "label": torch.zeros_like(val["label"])}
+    with pytest.raises(ValueError, match=r"hold one class only \(0 positives\)"):
+        SubnetEvaluator(supernet, train, negatives)

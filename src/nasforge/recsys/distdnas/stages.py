@@ -193,8 +193,6 @@ class DaySearchStage:
             if executor == "ray":
                 cfg.trainer.enable_progress_bar = False
                 cfg.trainer.enable_model_summary = False
-                for key in ("rich_progress_bar", "model_summary"):
-                    (cfg.get("callbacks") or {}).pop(key, None)
         return OmegaConf.to_container(cfg, resolve=True)
 
     def _progress(self, total: int, already: int) -> Callable[[dict[str, Any]], None]:

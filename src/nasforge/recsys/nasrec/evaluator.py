@@ -72,6 +72,13 @@ class SubnetEvaluator:
         finetune_lr: float = 0.05,
         chunk_size: int = 8192,
     ) -> None:
+        positives = int(eval_data["label"].sum())
+        if positives in (0, len(eval_data["label"])):
+            raise ValueError(
+                f"SubnetEvaluator: the {len(eval_data['label'])} validation rows it scores on hold one class "
+                f"only ({positives} positives), so every architecture's AUC would be undefined; give it "
+                "more rows (the evaluator's eval_rows) or a validation split with clicks and non-clicks"
+            )
         self.supernet = supernet
         device = supernet.head.weight.device
         self.finetune_data = {k: v.to(device) for k, v in finetune_data.items()}
