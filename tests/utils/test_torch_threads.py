@@ -54,3 +54,16 @@ def test_a_number_is_taken_and_a_bad_value_named(monkeypatch):
     for bad in (0, "many", True):
         with pytest.raises(ValueError, match=f"torch_threads={bad!r}"):
             use_torch_threads(bad)
+
+
+def test_a_run_names_the_threads_its_results_came_from(compose_train):
+    from nasforge.pipeline import run
+
+    before = torch.get_num_threads()
+    try:
+        cfg = compose_train(
+            ["experiment=logistic_regression_criteo", "trainer.fast_dev_run=true", "torch_threads=1"]
+        )
+        assert run(cfg)["torch_threads"] == 1
+    finally:
+        torch.set_num_threads(before)

@@ -22,6 +22,7 @@ from typing import Any
 
 import hydra
 import lightning as L
+import torch
 from omegaconf import DictConfig, OmegaConf
 
 from nasforge.pipeline.context import RunContext
@@ -76,6 +77,8 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         L.seed_everything(cfg.seed, workers=True)
 
     context = RunContext(cfg=cfg, output_dir=output_dir)
+    # CPU results depend on it (the order of floating-point sums), so a result names it
+    context.info["torch_threads"] = torch.get_num_threads()
     for note in filter(None, cfg.get("notes") or []):
         log.warning(note)
         context.info.setdefault("notes", []).append(str(note))
