@@ -8,6 +8,7 @@ import torch
 
 from nasforge.core.arch import Arch, InvalidArchError
 from nasforge.recsys.distdnas import DistDNASNet, DistDNASSpace, DistDNASSupernet, derive_arch
+from nasforge.recsys.distdnas.modules import ModuleWidths, build_module
 
 VOCAB = [7, 5, 9, 4]
 
@@ -52,6 +53,25 @@ def test_invalid_genes_are_named_by_block(block, problem):
     genes = {"blocks": [{"modules": ["mlp"], "inputs": [0]}, block]}
     with pytest.raises(InvalidArchError, match=problem):
         space.validate(Arch(space.name, space.version, genes))
+
+
+@pytest.mark.parametrize("name", ["cross", "cross_low_rank"])
+def test_a_cross_layer_crosses_every_feature_with_every_raw_feature_and_writes_both_streams(name):
+    torch.manual_seed(0)
+    module = build_module(name, ModuleWidths(dense=3, fields=2, embedding=2, low_rank=2, attention_heads=1))
+    dense, sparse, raw_dense, raw_sparse = (
+        torch.randn(4, 3),
+        torch.randn(4, 2, 2),
+        torch.randn(4, 3),
+        torch.randn(4, 2, 2),
+    )
+    dense_out, sparse_out = module(dense, sparse, raw_dense, raw_sparse)
+    x = torch.cat([dense, sparse.flatten(1)], dim=1)
+    x0 = torch.cat([raw_dense, raw_sparse.flatten(1)], dim=1)
+    torch.testing.assert_close(torch.cat([dense_out, sparse_out.flatten(1)], dim=1), x0 * module.weight(x))
+    # the fields' output moves with the dense input: the streams are crossed with each other
+    _, moved = module(dense + 1.0, sparse, raw_dense, raw_sparse)
+    assert not torch.allclose(moved, sparse_out)
 
 
 def test_derivation_keeps_what_passes_the_threshold_and_the_strongest_otherwise():

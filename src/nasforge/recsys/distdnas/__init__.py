@@ -3,7 +3,7 @@ differentiable search per data day, and the days' choices aggregated into one ar
 
 from nasforge.recsys.distdnas.aggregate import aggregate_gates
 from nasforge.recsys.distdnas.derive import derive_arch
-from nasforge.recsys.distdnas.modules import DENSE_MODULES, MODULES, SPARSE_MODULES
+from nasforge.recsys.distdnas.modules import DENSE_MODULES, MODULES, SPARSE_MODULES, TWO_STREAM_MODULES
 from nasforge.recsys.distdnas.network import DistDNASNet, DistDNASSupernet, InteractionBlock
 from nasforge.recsys.distdnas.space import DistDNASSpace
 from nasforge.recsys.distdnas.stages import DaySearchStage
@@ -12,6 +12,7 @@ __all__ = [
     "DENSE_MODULES",
     "MODULES",
     "SPARSE_MODULES",
+    "TWO_STREAM_MODULES",
     "DaySearchStage",
     "DistDNASNet",
     "DistDNASSpace",

@@ -1,8 +1,10 @@
 """The candidate interaction modules of a DistDNAS block, and which stream each one writes.
 
 Every module reads the block's two inputs, a dense vector ``[B, d]`` and sparse field vectors
-``[B, N, D]``, and writes one of the block's two outputs: a *dense* module returns ``[B, d]``, a
-*sparse* module ``[B, N, D]``. Orders and types follow the interactions of the CTR models the search
+``[B, N, D]``, and the raw features in the same two shapes (the network's source 0: what DCN-v2
+calls ``x0``); it writes the block's outputs: a *dense* module returns ``[B, d]``, a *sparse* module
+``[B, N, D]`` and a *two-stream* module (the cross layers, which cross every feature with every
+raw feature as DCN-v2 does) both. Orders and types follow the interactions of the CTR models the search
 is meant to cover: FC (MLP), DLRM's pairwise dot product, the FM bi-interaction, DCN-v2's cross layer
 (full and low rank), NASRec's efficient FC over fields (EFC), AutoInt's self-attention and a
 sigmoid gating unit.
@@ -15,11 +17,10 @@ from collections.abc import Callable
 import torch
 from torch import Tensor, nn
 
-from nasforge.recsys.models.cross_net import CrossNetV2
 from nasforge.recsys.models.interacting_layer import InteractingLayer
 from nasforge.recsys.models.interaction import dot_interaction, fm_interaction, pair_indices
 
-__all__ = ["DENSE_MODULES", "MODULES", "SPARSE_MODULES", "ModuleWidths", "build_module"]
+__all__ = ["DENSE_MODULES", "MODULES", "SPARSE_MODULES", "TWO_STREAM_MODULES", "ModuleWidths", "build_module"]
 
 
 class ModuleWidths:
@@ -49,19 +50,39 @@ class _DenseMLP(nn.Module):
         super().__init__()
         self.linear = nn.Linear(w.dense, w.dense)
 
-    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+    def forward(self, dense: Tensor, sparse: Tensor, raw_dense: Tensor, raw_sparse: Tensor) -> Tensor:
         return torch.relu(self.linear(dense))
 
 
 class _Cross(nn.Module):
-    """One DCN-v2 cross layer on the dense input, ``x (W x + b) + x``; ``W = U V^T`` when low rank."""
+    """DCN-v2's crossing term on both streams at once: ``x0 * (W x + b)``, with ``x`` the block's dense
+    vector and every field concatenated and ``x0`` the raw features alike (DCN-v2's full input
+    width), ``W = U V^T`` when low rank; the result is split back into the two streams. The block's
+    residual adds the ``+ x`` of DCN-v2's layer."""
 
     def __init__(self, w: ModuleWidths, rank: int | None) -> None:
         super().__init__()
-        self.cross = CrossNetV2(w.dense, num_layers=1, rank=rank)
+        self.dense_width, self.fields, self.embedding = w.dense, w.fields, w.embedding
+        width = w.dense + w.fields * w.embedding
+        self.weight: nn.Module = (
+            nn.Linear(width, width)
+            if rank is None
+            else nn.Sequential(nn.Linear(width, rank, bias=False), nn.Linear(rank, width))
+        )
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.xavier_normal_(module.weight)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
 
-    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
-        return self.cross(dense)
+    def forward(
+        self, dense: Tensor, sparse: Tensor, raw_dense: Tensor, raw_sparse: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        x = torch.cat([dense, sparse.flatten(1)], dim=1)
+        crossed = torch.cat([raw_dense, raw_sparse.flatten(1)], dim=1) * self.weight(x)
+        return crossed[:, : self.dense_width], crossed[:, self.dense_width :].unflatten(
+            1, (self.fields, self.embedding)
+        )
 
 
 class _Gating(nn.Module):
@@ -71,7 +92,7 @@ class _Gating(nn.Module):
         super().__init__()
         self.linear = nn.Linear(w.dense, w.dense)
 
-    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+    def forward(self, dense: Tensor, sparse: Tensor, raw_dense: Tensor, raw_sparse: Tensor) -> Tensor:
         return dense * torch.sigmoid(self.linear(dense))
 
 
@@ -98,7 +119,7 @@ class _Dot(_FieldInteraction):
         super().__init__(w, n * (n - 1) // 2)
         self.register_buffer("pairs", pair_indices(n), persistent=False)
 
-    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+    def forward(self, dense: Tensor, sparse: Tensor, raw_dense: Tensor, raw_sparse: Tensor) -> Tensor:
         return self.out(dot_interaction(self.fields(dense, sparse), index=self.pairs))
 
 
@@ -108,7 +129,7 @@ class _FM(_FieldInteraction):
     def __init__(self, w: ModuleWidths) -> None:
         super().__init__(w, w.embedding)
 
-    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+    def forward(self, dense: Tensor, sparse: Tensor, raw_dense: Tensor, raw_sparse: Tensor) -> Tensor:
         return self.out(fm_interaction(self.fields(dense, sparse), reduce_sum=False))
 
 
@@ -119,7 +140,7 @@ class _EFC(nn.Module):
         super().__init__()
         self.linear = nn.Linear(w.fields, w.fields)
 
-    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+    def forward(self, dense: Tensor, sparse: Tensor, raw_dense: Tensor, raw_sparse: Tensor) -> Tensor:
         return self.linear(sparse.transpose(1, 2)).transpose(1, 2)
 
 
@@ -131,7 +152,7 @@ class _Attention(nn.Module):
         heads = w.attention_heads
         self.layer = InteractingLayer(w.embedding, w.embedding // heads, heads, residual=True, use_scale=True)
 
-    def forward(self, dense: Tensor, sparse: Tensor) -> Tensor:
+    def forward(self, dense: Tensor, sparse: Tensor, raw_dense: Tensor, raw_sparse: Tensor) -> Tensor:
         return self.layer(sparse)
 
 
@@ -140,19 +161,22 @@ DENSE_MODULES: dict[str, Callable[[ModuleWidths], nn.Module]] = {
     "mlp": _DenseMLP,
     "dot": _Dot,
     "fm": _FM,
-    "cross": lambda w: _Cross(w, None),
-    "cross_low_rank": lambda w: _Cross(w, w.low_rank),
     "gating": _Gating,
 }
 #: sparse-output modules: name -> builder
 SPARSE_MODULES: dict[str, Callable[[ModuleWidths], nn.Module]] = {"efc": _EFC, "attention": _Attention}
+#: modules that write both streams (a ``(dense, sparse)`` pair): name -> builder
+TWO_STREAM_MODULES: dict[str, Callable[[ModuleWidths], nn.Module]] = {
+    "cross": lambda w: _Cross(w, None),
+    "cross_low_rank": lambda w: _Cross(w, w.low_rank),
+}
 #: every module, in the order the space lists them by default
-MODULES: tuple[str, ...] = (*DENSE_MODULES, *SPARSE_MODULES)
+MODULES: tuple[str, ...] = ("mlp", "dot", "fm", "cross", "cross_low_rank", "gating", "efc", "attention")
 
 
 def build_module(name: str, widths: ModuleWidths) -> nn.Module:
     """The module called ``name`` at ``widths``."""
-    builder = DENSE_MODULES.get(name) or SPARSE_MODULES.get(name)
+    builder = DENSE_MODULES.get(name) or SPARSE_MODULES.get(name) or TWO_STREAM_MODULES.get(name)
     if builder is None:
         raise ValueError(f"DistDNAS: unknown interaction module {name!r}; choose from {list(MODULES)}")
     return builder(widths)

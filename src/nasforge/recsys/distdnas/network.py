@@ -1,7 +1,8 @@
 """DistDNAS networks: the plain child of one architecture and the gated supernet of the whole space.
 
 Both run the same blocks (:class:`InteractionBlock`). A block sums its inputs (each source's dense and
-sparse outputs), normalises the sums, runs its modules and adds their outputs to the sums per stream; the
+sparse outputs), runs its modules on the sums (layer-normalised) and adds their outputs to the sums per
+stream; the
 supernet multiplies every input and every module output by its gate, the child keeps only the chosen
 ones with weight one. With gates of exactly one and zero the two compute the same thing, so a child
 may start from the supernet's weights (:meth:`DistDNASSupernet.child_state_dict`).
@@ -16,7 +17,7 @@ from torch import Tensor, nn
 
 from nasforge.core.arch import Arch
 from nasforge.core.cost import count_flops
-from nasforge.recsys.distdnas.modules import DENSE_MODULES, ModuleWidths, build_module
+from nasforge.recsys.distdnas.modules import DENSE_MODULES, SPARSE_MODULES, ModuleWidths, build_module
 from nasforge.recsys.distdnas.space import DistDNASSpace
 from nasforge.recsys.models.ctr_model import CTRModel
 from nasforge.recsys.models.embedding import FeatureEmbedding
@@ -34,9 +35,9 @@ def gates_from_logits(module_logits: Tensor, input_logits: Tensor) -> tuple[Tens
 
 
 class InteractionBlock(nn.Module):
-    """One block: the sum of its inputs, normalised, plus its modules' outputs on it, per stream.
+    """One block: the sum of its inputs plus its modules' outputs on it, per stream.
 
-    The normalised input passes through as a residual, so a block that keeps no module of a stream
+    The input passes through as a residual, so a block that keeps no module of a stream
     hands that stream on unchanged: every derived architecture carries the raw features to the head,
     and a gate weighs what its module adds, not whether anything flows.
 
@@ -44,13 +45,18 @@ class InteractionBlock(nn.Module):
         modules: names of the block's modules.
         inputs: the sources it reads (0 = raw features, ``s`` = block ``s``).
         widths: the widths of the streams.
+        norm: the modules read the summed input layer-normalised, both streams as one vector (the
+            residual carries it as it is), which keeps a block of many gated modules stable
+            (default: True).
     """
 
-    def __init__(self, modules: Sequence[str], inputs: Sequence[int], widths: ModuleWidths) -> None:
+    def __init__(
+        self, modules: Sequence[str], inputs: Sequence[int], widths: ModuleWidths, norm: bool = True
+    ) -> None:
         super().__init__()
         self.inputs = tuple(inputs)
-        self.dense_norm = nn.LayerNorm(widths.dense)
-        self.sparse_norm = nn.LayerNorm(widths.embedding)
+        self.widths = widths
+        self.norm = nn.LayerNorm(widths.dense + widths.fields * widths.embedding) if norm else nn.Identity()
         self.candidates = nn.ModuleDict({name: build_module(name, widths) for name in modules})
 
     def forward(
@@ -61,17 +67,31 @@ class InteractionBlock(nn.Module):
         module_gates: Tensor | None = None,
     ) -> tuple[Tensor, Tensor]:
         """The block's dense ``[B, d]`` and sparse ``[B, N, D]`` outputs; ``input_gates[j]`` scales
-        source ``inputs[j]`` and ``module_gates[k]`` the ``k``-th module's output (none: all ones)."""
+        source ``inputs[j]`` and ``module_gates[k]`` the ``k``-th module's output (none: all ones).
+        Source 0 is the raw features, which the cross layers multiply with (DCN-v2's ``x0``)."""
         dense = _weighted_sum([dense_sources[s] for s in self.inputs], input_gates)
         sparse = _weighted_sum([sparse_sources[s] for s in self.inputs], input_gates)
-        dense, sparse = self.dense_norm(dense), self.sparse_norm(sparse)
         dense_out, sparse_out = [dense], [sparse]
+        joint = self.norm(torch.cat([dense, sparse.flatten(1)], dim=1))
+        dense, sparse = (
+            joint[:, : self.widths.dense],
+            joint[:, self.widths.dense :].unflatten(1, sparse.shape[1:]),
+        )
         for k, (name, module) in enumerate(self.candidates.items()):
-            out = module(dense, sparse)
-            if module_gates is not None:
-                out = module_gates[k] * out
-            (dense_out if name in DENSE_MODULES else sparse_out).append(out)
+            out = module(dense, sparse, dense_sources[0], sparse_sources[0])
+            for stream, value in zip((dense_out, sparse_out), _streams(name, out), strict=True):
+                if value is not None:
+                    stream.append(value if module_gates is None else module_gates[k] * value)
         return torch.stack(dense_out).sum(0), torch.stack(sparse_out).sum(0)
+
+
+def _streams(name: str, out: Tensor | tuple[Tensor, Tensor]) -> tuple[Tensor | None, Tensor | None]:
+    """``(dense, sparse)`` of module ``name``'s output; ``None`` for a stream it does not write."""
+    if name in DENSE_MODULES:
+        return out, None
+    if name in SPARSE_MODULES:
+        return None, out
+    return out
 
 
 def _weighted_sum(values: Sequence[Tensor], weights: Tensor | None) -> Tensor:
@@ -93,13 +113,19 @@ class _DistDNASBase(CTRModel):
         low_rank: int,
         attention_heads: int,
         sparse_grad: bool,
+        block_norm: bool,
     ) -> None:
         super().__init__(num_dense, vocab_sizes, embedding_dim)
+        if dense_width <= num_dense:
+            raise ValueError(
+                f"DistDNAS: dense_width={dense_width} must exceed the {num_dense} dense features it carries"
+            )
         self.widths = ModuleWidths(dense_width, self.num_sparse, embedding_dim, low_rank, attention_heads)
         self.embedding = FeatureEmbedding(self.vocab_sizes, embedding_dim, sparse=sparse_grad)
-        # the raw dense source: the dense features and every embedding, projected (DCN's x0, narrowed)
-        self.stem = nn.Linear(num_dense + self.num_sparse * embedding_dim, dense_width)
-        self.blocks = nn.ModuleList(InteractionBlock(m, i, self.widths) for m, i in blocks)
+        # the raw dense source: the dense features as they are (DCN-v2's x0 keeps them) beside a linear
+        # projection of them and every embedding, to the dense width
+        self.stem = nn.Linear(num_dense + self.num_sparse * embedding_dim, dense_width - num_dense)
+        self.blocks = nn.ModuleList(InteractionBlock(m, i, self.widths, block_norm) for m, i in blocks)
         # the last block's outputs are sums of many terms: normalised, the first logits stay small
         self.dense_out_norm = nn.LayerNorm(dense_width)
         self.sparse_out_norm = nn.LayerNorm(embedding_dim)
@@ -114,7 +140,7 @@ class _DistDNASBase(CTRModel):
     ) -> Tensor:
         dense, sparse = self.normalize_inputs(dense, sparse)
         fields = self.embedding(sparse)
-        dense_sources = [torch.relu(self.stem(torch.cat([dense, fields.flatten(1)], dim=1)))]
+        dense_sources = [torch.cat([dense, self.stem(torch.cat([dense, fields.flatten(1)], dim=1))], dim=1)]
         sparse_sources = [fields]
         for i, block in enumerate(self.blocks):
             input_gates, module_gates = gates[i] if gates is not None else (None, None)
@@ -141,6 +167,8 @@ class DistDNASNet(_DistDNASBase):
         low_rank: rank of ``cross_low_rank`` (default: 16).
         attention_heads: heads of ``attention`` (default: 2).
         sparse_grad: sparse embedding gradients (default: True).
+        block_norm: the modules read each block's input layer-normalised (default: True; see
+            :class:`InteractionBlock`).
     """
 
     #: a block no later block reads gets no gradient
@@ -157,11 +185,20 @@ class DistDNASNet(_DistDNASBase):
         low_rank: int = 16,
         attention_heads: int = 2,
         sparse_grad: bool = True,
+        block_norm: bool = True,
     ) -> None:
         self.arch = load_arch(arch)
         blocks = space.blocks(self.arch)
         super().__init__(
-            blocks, num_dense, vocab_sizes, embedding_dim, dense_width, low_rank, attention_heads, sparse_grad
+            blocks,
+            num_dense,
+            vocab_sizes,
+            embedding_dim,
+            dense_width,
+            low_rank,
+            attention_heads,
+            sparse_grad,
+            block_norm,
         )
 
     def forward_features(self, dense: Tensor | None, sparse: Tensor) -> Tensor:
@@ -198,12 +235,21 @@ class DistDNASSupernet(_DistDNASBase):
         low_rank: int = 16,
         attention_heads: int = 2,
         sparse_grad: bool = True,
+        block_norm: bool = True,
         init_logit: float = 0.0,
     ) -> None:
         self.space = space
         blocks = [(space.modules, range(i + 1)) for i in range(space.num_blocks)]
         super().__init__(
-            blocks, num_dense, vocab_sizes, embedding_dim, dense_width, low_rank, attention_heads, sparse_grad
+            blocks,
+            num_dense,
+            vocab_sizes,
+            embedding_dim,
+            dense_width,
+            low_rank,
+            attention_heads,
+            sparse_grad,
+            block_norm,
         )
         n, m = space.num_blocks, len(space.modules)
         self.module_logits = nn.Parameter(torch.full((n, m), float(init_logit)))
@@ -214,7 +260,7 @@ class DistDNASSupernet(_DistDNASBase):
         w = self.widths
         dense, sparse = torch.zeros(1, w.dense), torch.zeros(1, w.fields, w.embedding)
         flops = [
-            [float(count_flops(module, dense, sparse)) for module in block.candidates.values()]
+            [float(count_flops(module, dense, sparse, dense, sparse)) for module in block.candidates.values()]
             for block in self.blocks
         ]
         return torch.tensor(flops)
