@@ -15,7 +15,9 @@ class DataModuleContract(Protocol):
     """The interface the pipeline and the cost models rely on, beside Lightning's own."""
 
     def model_kwargs(self) -> dict[str, Any]:
-        """Keywords of the network that the data decides (vocabulary sizes, classes, channels)."""
+        """Keywords of the network that the data decides (vocabulary sizes, classes, channels).
+        A DataModule may also offer ``task_kwargs()``: keywords of the task it decides (the OOD
+        sets of each split), which the pipeline gives ``model.task`` the same way."""
         ...
 
     def source_info(self) -> dict[str, Any]:

@@ -60,14 +60,19 @@ class RunContext:
         return result
 
     def model_config(self, model_cfg: DictConfig) -> DictConfig:
-        """A copy of ``model_cfg`` with ``net`` given what the data decides (e.g. vocabulary sizes),
-        so the saved copy rebuilds the same model; ``model_cfg`` itself is left as it was."""
+        """A copy of ``model_cfg`` with ``net`` and ``task`` given what the data decides (vocabulary
+        sizes, classes, the OOD sets of each split), so the saved copy rebuilds the same model;
+        ``model_cfg`` itself is left as it was."""
         resolved = copy.deepcopy(model_cfg)
-        data_kwargs = self.datamodule.model_kwargs() if hasattr(self.datamodule, "model_kwargs") else {}
-        if data_kwargs:
-            with open_dict(resolved):
-                for key, value in data_kwargs.items():
-                    resolved.net[key] = value
+        data = self.datamodule
+        decided = {
+            "net": data.model_kwargs() if hasattr(data, "model_kwargs") else {},
+            "task": data.task_kwargs() if hasattr(data, "task_kwargs") and "task" in resolved else {},
+        }
+        with open_dict(resolved):
+            for part, kwargs in decided.items():
+                for key, value in kwargs.items():
+                    resolved[part][key] = value
         return resolved
 
     def build_model(self, model_cfg: DictConfig) -> L.LightningModule:

@@ -3,6 +3,7 @@
 from nasforge.tasks.classification import ClassificationTask
 from nasforge.tasks.ctr import CTRTask
 from nasforge.tasks.metrics import LogLoss
+from nasforge.tasks.ood import OODTask
 from nasforge.tasks.routability import RoutabilityTask
 
-__all__ = ["CTRTask", "ClassificationTask", "LogLoss", "RoutabilityTask"]
+__all__ = ["CTRTask", "ClassificationTask", "LogLoss", "OODTask", "RoutabilityTask"]

@@ -7,6 +7,7 @@ files from here. Run from the shell with
 
 from nasforge.vision.data.generate.cifar import write_cifar, write_cifar_arrays
 from nasforge.vision.data.generate.imagenet import write_image_folder
+from nasforge.vision.data.generate.ood import write_ood_sets
 from nasforge.vision.data.generate.pattern import ClassPatterns
 
-__all__ = ["ClassPatterns", "write_cifar", "write_cifar_arrays", "write_image_folder"]
+__all__ = ["ClassPatterns", "write_cifar", "write_cifar_arrays", "write_image_folder", "write_ood_sets"]
