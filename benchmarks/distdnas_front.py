@@ -25,6 +25,7 @@ import hydra
 import torch
 from _env import environment
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 from omegaconf import OmegaConf
 from torch import nn
 
@@ -63,9 +64,10 @@ def plot(points: list[dict], baselines: list[dict], path: Path) -> None:
     ax.plot([p["flops"] for p in ordered], [p["test_auc"] for p in ordered], "o-", label="DistDNAS")
     for p in ordered:
         ax.annotate(f"λ={p['cost_weight']:g}", (p["flops"], p["test_auc"]), fontsize=7)
-    for b in baselines:
-        ax.scatter(b["flops"], b["test_auc"], marker="s", label=b["model"])
+    for colour, b in enumerate(baselines, start=1):
+        ax.scatter(b["flops"], b["test_auc"], marker="s", color=f"C{colour}", label=b["model"])
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # the decade labels only: minor ones overlap
     ax.set_xlabel("FLOPs per example")
     ax.set_ylabel("test AUC")
     ax.set_title("Generated Criteo Terabyte days (quick profile)", fontsize=9)
