@@ -71,12 +71,13 @@ class CSCOCell(nn.Module):
     replaced by a DAG of ``num_nodes`` nodes wired by ``edges``.
 
     ``x -> expand (1x1 conv, norm, act; left out when expansion is 1) -> nodes -> project -> (+ x)``.
-    Node ``k`` applies :func:`~nasforge.vision.csco.wiring.node_op` ``(k)`` to the concatenation, in
-    ascending node order, of its predecessors' outputs; a node without predecessors reads the
-    expanded input and takes the cell's stride. Every node is ``channels_in * expansion`` wide. The
-    leaves (nodes without successors), concatenated in ascending order, are projected by a 1x1 conv and
-    norm without activation (MobileNetV2's linear bottleneck) and added to the input when stride and
-    channels leave its shape unchanged; otherwise there is no shortcut, as in MobileNetV2.
+    Node ``k`` applies ``ops[k]`` (by default :func:`~nasforge.vision.csco.wiring.node_op` ``(k)``) to
+    the concatenation, in ascending node order, of its predecessors' outputs; a node without
+    predecessors reads the expanded input and takes the cell's stride. Every node is
+    ``channels_in * expansion`` wide. The leaves (nodes without successors), concatenated in ascending
+    order, are projected by a 1x1 conv and norm without activation (MobileNetV2's linear bottleneck)
+    and added to the input when stride and channels leave its shape unchanged; otherwise there is no
+    shortcut, as in MobileNetV2.
 
     Args:
         channels_in: input channels.
@@ -87,11 +88,17 @@ class CSCOCell(nn.Module):
         expansion: node width over ``channels_in`` (default: ``1``).
         norm_layer: norm after each conv (default: ``nn.BatchNorm2d``).
         act_layer: activation after the expansion and each node (default: ``nn.ReLU6``).
+        ops: each node's operation, for cells whose nodes choose theirs (default: CSCO's, fixed by
+            index); :attr:`node_type` builds the nodes.
 
     Shapes:
         - input: ``[B, channels_in, H, W]``
         - output: ``[B, channels_out, H / stride, W / stride]``
     """
+
+    #: builds node ``k`` as ``node_type(ops[k], num_inputs, width, stride, norm_layer, act_layer)``; a cell
+    #: with another operator set replaces it
+    node_type: Callable[..., nn.Module] = CSCONode
 
     def __init__(
         self,
@@ -103,6 +110,7 @@ class CSCOCell(nn.Module):
         expansion: int = 1,
         norm_layer: Callable[[int], nn.Module] = nn.BatchNorm2d,
         act_layer: Callable[[], nn.Module] = nn.ReLU6,
+        ops: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -115,6 +123,9 @@ class CSCOCell(nn.Module):
         problems = list(edge_problems(edges, num_nodes))
         if problems:
             raise ValueError(f"{name}: invalid edges: " + "; ".join(problems))
+        self.ops = [node_op(k) for k in range(num_nodes)] if ops is None else list(ops)
+        if len(self.ops) != num_nodes:
+            raise ValueError(f"{name}: ops={self.ops} has {len(self.ops)} operations for {num_nodes} nodes")
         self.channels_in, self.channels_out, self.stride = channels_in, channels_out, stride
         self.num_nodes, self.expansion = num_nodes, expansion
         self.edges = [[int(i), int(j)] for i, j in edges]
@@ -126,8 +137,8 @@ class CSCOCell(nn.Module):
                 nn.Conv2d(channels_in, width, 1, bias=False), norm_layer(width), act_layer()
             )
         self.nodes = nn.ModuleList(
-            CSCONode(node_op(k), max(1, len(preds)), width, 1 if preds else stride, norm_layer, act_layer)
-            for k, preds in enumerate(self.preds)
+            self.node_type(op, max(1, len(preds)), width, 1 if preds else stride, norm_layer, act_layer)
+            for op, preds in zip(self.ops, self.preds, strict=True)
         )
         self.project = nn.Sequential(
             nn.Conv2d(len(self.leaves) * width, channels_out, 1, bias=False), norm_layer(channels_out)
@@ -154,7 +165,7 @@ class CSCOCell(nn.Module):
         same_frame = self._frame == source._frame
         is_perm = sorted(perm) == list(range(self.num_nodes))
         if not (
-            same_frame and is_perm and all(node_op(perm[k]) == node_op(k) for k in range(self.num_nodes))
+            same_frame and is_perm and all(self.ops[perm[k]] == source.ops[k] for k in range(self.num_nodes))
         ):
             raise ValueError(
                 f"{type(self).__name__}.load_relabelled: perm={perm} must be a permutation of the "
@@ -171,7 +182,8 @@ class CSCOCell(nn.Module):
         for k, node in enumerate(source.nodes):
             target = self.nodes[perm[k]]
             target.load_state_dict(node.state_dict())
-            _reorder_blocks(target.input_conv.weight, source.preds[k], self.preds[perm[k]], perm)
+            if len(source.preds[k]) > 1:  # a node with one input may have no conv reading it
+                _reorder_blocks(target.input_conv.weight, source.preds[k], self.preds[perm[k]], perm)
 
     @property
     def _frame(self) -> tuple[int, ...]:

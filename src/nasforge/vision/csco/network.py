@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -50,7 +51,8 @@ class CSCONet(nn.Module):
         space.validate(arch)
         if num_classes < 0 or in_chans < 1:
             raise ValueError(
-                f"CSCONet: need num_classes >= 0 and in_chans >= 1, got {num_classes}, {in_chans}"
+                f"{type(self).__name__}: need num_classes >= 0 and in_chans >= 1, got {num_classes}, "
+                f"{in_chans}"
             )
         self.arch, self.in_chans, self.drop_rate = arch, int(in_chans), float(drop_rate)
         macro = space.macro
@@ -65,9 +67,7 @@ class CSCONet(nn.Module):
             cells = []
             for repeat in range(spec.repeats):
                 stride = spec.stride if repeat == 0 else 1
-                cells.append(
-                    CSCOCell(chs, spec.channels, stride, genes["edges"], space.num_nodes, spec.expansion)
-                )
+                cells.append(self.make_cell(genes, space, chs, spec.channels, stride, spec.expansion))
                 chs = spec.channels
             stages.append(nn.Sequential(*cells))
         self.stages = nn.Sequential(*stages)
@@ -79,6 +79,24 @@ class CSCONet(nn.Module):
         self.classifier: nn.Module = nn.Identity()
         self.reset_classifier(num_classes)
         self.reset_parameters()
+
+    def make_cell(
+        self,
+        genes: Mapping[str, Any],
+        space: CSCOSpace,
+        channels_in: int,
+        channels_out: int,
+        stride: int,
+        expansion: int,
+    ) -> CSCOCell:
+        """One cell of a stage whose genes are ``genes``: the hook for spaces whose stages carry more
+        genes than the wiring (their network overrides it, the frame around the cells stays)."""
+        if set(genes) != {"edges"}:
+            raise ValueError(
+                f"{type(self).__name__}: stage genes {sorted(genes)} hold more than CSCO's wiring; build "
+                "the network of their own space (a DCSOD arch: DCSODNet)"
+            )
+        return CSCOCell(channels_in, channels_out, stride, genes["edges"], space.num_nodes, expansion)
 
     def reset_parameters(self) -> None:
         """He-normal convolutions (fan-out, as MobileNetV2), unit norms, default linear init."""
@@ -105,8 +123,8 @@ class CSCONet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if x.dim() != 4 or x.shape[1] != self.in_chans or not torch.is_floating_point(x):
             raise ValueError(
-                f"CSCONet: expected floating-point images [B, {self.in_chans}, H, W], got {x.dtype} "
-                f"{tuple(x.shape)}"
+                f"{type(self).__name__}: expected floating-point images [B, {self.in_chans}, H, W], got "
+                f"{x.dtype} {tuple(x.shape)}"
             )
         return self.forward_head(self.forward_features(x))
 
@@ -116,7 +134,9 @@ class CSCONet(nn.Module):
         nodes renamed by ``perms[s]`` (see :meth:`CSCOCell.load_relabelled`): both then compute the same.
         """
         if len(perms) != len(self.stages):
-            raise ValueError(f"CSCONet.load_relabelled: need one permutation per stage ({len(self.stages)})")
+            raise ValueError(
+                f"{type(self).__name__}.load_relabelled: need one permutation per stage ({len(self.stages)})"
+            )
         for name in ("stem", "conv_head", "classifier"):
             getattr(self, name).load_state_dict(getattr(source, name).state_dict())
         for stage, source_stage, perm in zip(self.stages, source.stages, perms, strict=True):

@@ -93,23 +93,31 @@ def relabel_edges(edges: Sequence[Sequence[int]], perm: Sequence[int]) -> list[l
     return sorted([perm[i], perm[j]] for i, j in edges)
 
 
-def swap_problems(edges: Sequence[Sequence[int]], num_nodes: int, a: int, b: int) -> list[str]:
+def swap_problems(
+    edges: Sequence[Sequence[int]], num_nodes: int, a: int, b: int, ops: Sequence[str] | None = None
+) -> list[str]:
     """Why exchanging nodes ``a`` and ``b`` would not give the same cell in this encoding ([] if it does).
 
     With ``a < b``, relabelling leaves an edge forward unless it touches ``a`` or ``b``: ``[i, a]``
     becomes ``[i, b]`` and ``[b, j]`` becomes ``[a, j]`` (still forward), while ``[a, j]`` becomes
     ``[b, j]`` and ``[i, b]`` becomes ``[i, a]``. So the swap is allowed exactly when the two nodes
-    have the same operation (equal index modulo ``len(NODE_OPS)``), no edge joins them, no successor
-    of ``a`` and no predecessor of ``b`` lies strictly between them.
+    have the same operation, no edge joins them, no successor of ``a`` and no predecessor of ``b`` lies
+    strictly between them.
+
+    ``ops[k]`` is node ``k``'s operation, for cells whose nodes choose theirs; the default is CSCO's
+    :func:`node_op` (so equal operations means equal index modulo ``len(NODE_OPS)``).
     """
     problems = [f"node {k} is outside 0..{num_nodes - 1}" for k in (a, b) if not 0 <= k < num_nodes]
+    if ops is not None and len(ops) != num_nodes:
+        problems.append(f"ops has {len(ops)} operations, expected one per node ({num_nodes})")
     if problems:
         return problems
     if a == b:
         return [f"nodes {a} and {b} are the same node"]
     a, b = min(a, b), max(a, b)
-    if node_op(a) != node_op(b):
-        problems.append(f"node {a} is {node_op(a)} but node {b} is {node_op(b)}; only equal operations swap")
+    op_a, op_b = (node_op(a), node_op(b)) if ops is None else (ops[a], ops[b])
+    if op_a != op_b:
+        problems.append(f"node {a} is {op_a} but node {b} is {op_b}; only equal operations swap")
     pairs = {(int(i), int(j)) for i, j in edges}
     if (a, b) in pairs:
         problems.append(f"edge [{a}, {b}] joins them; it would run backward after the swap")
