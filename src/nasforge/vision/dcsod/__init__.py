@@ -11,8 +11,18 @@ pooling, identity), the identity's strided 1x1 conv at stride 2 (a parameter-fre
 downsample), and 7 nodes per cell by default.
 """
 
+from nasforge.vision.dcsod.distill import EvolvingTeacher, distillation_loss
 from nasforge.vision.dcsod.network import DCSODCell, DCSODNet
 from nasforge.vision.dcsod.ops import OPS, DCSODNode
 from nasforge.vision.dcsod.space import MUTATION_KINDS, DCSODSpace
 
-__all__ = ["MUTATION_KINDS", "OPS", "DCSODCell", "DCSODNet", "DCSODNode", "DCSODSpace"]
+__all__ = [
+    "MUTATION_KINDS",
+    "OPS",
+    "DCSODCell",
+    "DCSODNet",
+    "DCSODNode",
+    "DCSODSpace",
+    "EvolvingTeacher",
+    "distillation_loss",
+]

@@ -1,0 +1,100 @@
+"""Evolving distillation: proxy trainings learn from the best architecture found so far.
+
+DCSOD (arXiv:2406.01975) stabilises the noisy OOD evaluation of briefly trained architectures by
+distilling, during each proxy training, from a teacher that evolves with the search: the best
+architecture found so far. The loss term is the paper's, ``beta * T^2 * KL(teacher || student)`` on
+temperature-softened class probabilities; the schedule is not public, so when the teacher changes
+(:class:`EvolvingTeacher`'s ``refresh``) is this project's choice, a config value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from nasforge.core.arch import Arch
+
+__all__ = ["REFRESH_RULES", "EvolvingTeacher", "distillation_loss"]
+
+#: when a better architecture replaces the teacher: at once, or never (the first one stays)
+REFRESH_RULES = ("on_improvement", "never")
+
+
+def distillation_loss(student_logits: Tensor, teacher_logits: Tensor, temperature: float = 4.0) -> Tensor:
+    """``T^2 * KL(softmax(teacher / T) || softmax(student / T))``, averaged over the batch.
+
+    ``T^2`` keeps the gradient's scale independent of ``T`` (Hinton et al., 2015); the teacher's logits
+    carry no gradient. Zero exactly when both give the same distribution.
+    """
+    if temperature <= 0:
+        raise ValueError(f"distillation_loss: temperature must be > 0, got {temperature}")
+    if student_logits.shape != teacher_logits.shape:
+        raise ValueError(
+            f"distillation_loss: student logits {tuple(student_logits.shape)} and teacher logits "
+            f"{tuple(teacher_logits.shape)} differ in shape"
+        )
+    log_student = F.log_softmax(student_logits / temperature, dim=1)
+    log_teacher = F.log_softmax(teacher_logits.detach() / temperature, dim=1)
+    kl = F.kl_div(log_student, log_teacher, reduction="batchmean", log_target=True)
+    return kl * temperature**2
+
+
+class EvolvingTeacher:
+    """The best architecture labelled so far and its trained network, as the proxy trainings' teacher.
+
+    :meth:`offer` is called with each labelled architecture, its score (higher is better, e.g. the
+    near-OOD AUROC on the OOD validation set) and a function that returns its trained network, so a
+    network is kept only when it becomes the teacher. :meth:`loss` is the distillation term of a
+    batch: zero while there is no teacher yet (the first trainings of a search have none).
+
+    Args:
+        beta: weight of the distillation term (default: 1.0).
+        temperature: softening temperature ``T`` (default: 4.0).
+        refresh: ``on_improvement`` (a better architecture becomes the teacher at once) or ``never``
+            (the first one stays) (default: ``on_improvement``).
+    """
+
+    def __init__(self, beta: float = 1.0, temperature: float = 4.0, refresh: str = "on_improvement") -> None:
+        if beta < 0 or temperature <= 0:
+            raise ValueError(
+                f"EvolvingTeacher: need beta >= 0 and temperature > 0, got {beta}, {temperature}"
+            )
+        if refresh not in REFRESH_RULES:
+            raise ValueError(f"EvolvingTeacher: refresh must be one of {REFRESH_RULES}, got {refresh!r}")
+        self.beta, self.temperature, self.refresh = float(beta), float(temperature), refresh
+        self.arch: Arch | None = None
+        self.score = float("-inf")
+        self.network: nn.Module | None = None
+        self.changes = 0
+
+    def offer(self, arch: Arch, score: float, network: Callable[[], nn.Module]) -> bool:
+        """Make ``arch`` the teacher if the rule says so; whether it did."""
+        first = self.network is None
+        if not (first or (self.refresh == "on_improvement" and score > self.score)):
+            return False
+        model = network()
+        model.eval()
+        for parameter in model.parameters():
+            parameter.requires_grad_(False)
+        self.arch, self.score, self.network = arch, float(score), model
+        self.changes += 1
+        return True
+
+    def loss(self, images: Tensor, student_logits: Tensor) -> Tensor:
+        """``beta * T^2 * KL(teacher || student)`` on ``images``; zero without a teacher or with
+        ``beta == 0``."""
+        if self.network is None or self.beta == 0:
+            return student_logits.new_zeros(())
+        with torch.no_grad():
+            teacher_logits = self.network(images)
+        return self.beta * distillation_loss(student_logits, teacher_logits, self.temperature)
+
+    def __repr__(self) -> str:
+        teacher = self.arch.hash if self.arch is not None else None
+        return (
+            f"{type(self).__name__}(beta={self.beta}, temperature={self.temperature}, "
+            f"refresh={self.refresh!r}, teacher={teacher}, score={self.score:.4g}, changes={self.changes})"
+        )
