@@ -114,6 +114,11 @@ class ProxyTrainer:
         return {"flops": float(count_flops(net, example)), "params": float(count_params(net))}
 
     def __call__(self, arch: Arch) -> dict[str, float]:
+        net, costs = self.trained(arch)
+        return {**self._evaluate(net), **costs}
+
+    def trained(self, arch: Arch) -> tuple[nn.Module, dict[str, float]]:
+        """The network of ``arch`` after its proxy training, and its FLOPs and parameters."""
         # weight init, the loader's shuffling and the augmentation draws, on every device
         torch.manual_seed(self._arch_seed(arch))
         net = self.build(arch)
@@ -123,7 +128,11 @@ class ProxyTrainer:
             net.to(memory_format=torch.channels_last)
         self._train(net)
         self._recalibrate_batch_norm(net)
-        return {**self._evaluate(net), **costs}
+        return net, costs
+
+    def training_loss(self, images: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The loss of one proxy-training batch: cross-entropy (a subclass may add terms)."""
+        return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
 
     def _arch_seed(self, arch: Arch) -> int:
         return (int(arch.hash[:8], 16) ^ self.seed) % (2**31)
@@ -158,7 +167,7 @@ class ProxyTrainer:
             images = augment(batch["image"])
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
                 logits = net(images)
-            loss = F.cross_entropy(logits.float(), batch["label"], label_smoothing=self.label_smoothing)
+            loss = self.training_loss(images, logits.float(), batch["label"])
             check_finite_loss(loss, step, "Proxy training", self.lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

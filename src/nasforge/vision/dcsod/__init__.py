@@ -12,6 +12,7 @@ downsample), and 7 nodes per cell by default.
 """
 
 from nasforge.vision.dcsod.distill import EvolvingTeacher, distillation_loss
+from nasforge.vision.dcsod.evaluator import OODProxyTrainer
 from nasforge.vision.dcsod.network import DCSODCell, DCSODNet
 from nasforge.vision.dcsod.ops import OPS, DCSODNode
 from nasforge.vision.dcsod.space import MUTATION_KINDS, DCSODSpace
@@ -24,5 +25,6 @@ __all__ = [
     "DCSODNode",
     "DCSODSpace",
     "EvolvingTeacher",
+    "OODProxyTrainer",
     "distillation_loss",
 ]

@@ -1,0 +1,55 @@
+"""DCSOD's evaluator: OOD labels on the OOD validation set, and the teacher it feeds and learns from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nasforge.vision.data import CIFAROODDataModule
+from nasforge.vision.dcsod import DCSODSpace, EvolvingTeacher
+from nasforge.vision.dcsod.evaluator import OODProxyTrainer
+
+SPACE = DCSODSpace(num_nodes=4, stages=[[8, 1, 1, 1], [16, 1, 2, 1]])
+
+
+def _data(cifar10_dir, cifar100_dir, **kwargs) -> CIFAROODDataModule:
+    dm = CIFAROODDataModule(
+        path=str(cifar10_dir), other_cifar_path=str(cifar100_dir), batch_size=32, val_ood_images=40, **kwargs
+    )
+    dm.prepare_data()
+    dm.setup("fit")
+    return dm
+
+
+def _trainer(dm, teacher=None) -> OODProxyTrainer:
+    return OODProxyTrainer(SPACE, dm, teacher=teacher, steps=3, lr=0.05, device="cpu")
+
+
+def test_an_architecture_is_labelled_by_its_ood_detection_deterministically(cifar10_dir, cifar100_dir):
+    trainer = _trainer(_data(cifar10_dir, cifar100_dir, ood_val="auto"))
+    arch = SPACE.sample(np.random.default_rng(0))
+    first, again = trainer(arch), trainer(arch)
+    assert set(first) == {"auroc", "fpr95", "aupr_in", "aupr_out", "acc", "loss", "flops", "params"}
+    assert 0.0 <= first["auroc"] <= 100.0 and 0.0 <= first["acc"] <= 1.0
+    assert first == again
+
+
+def test_the_best_architecture_becomes_the_teacher_and_its_term_joins_the_loss(cifar10_dir, cifar100_dir):
+    teacher = EvolvingTeacher(beta=1.0, temperature=2.0)
+    trainer = _trainer(_data(cifar10_dir, cifar100_dir, ood_val="auto"), teacher)
+    rng = np.random.default_rng(1)
+    arch = SPACE.sample(rng)
+    label = trainer(arch)
+    assert teacher.arch == arch and teacher.score == label["auroc"]
+    images, labels = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
+    logits = torch.randn(4, 10)
+    expected = F.cross_entropy(logits, labels) + teacher.loss(images, logits)
+    torch.testing.assert_close(trainer.training_loss(images, logits, labels), expected)
+    assert teacher.loss(images, logits).item() > 0
+
+
+def test_a_validation_split_without_ood_sets_is_refused(cifar10_dir, cifar100_dir):
+    with pytest.raises(ValueError, match=r"data\.ood_val=auto"):
+        _trainer(_data(cifar10_dir, cifar100_dir))
