@@ -337,7 +337,8 @@ class DCSODSpace:
 def _operator_list(ops: Any) -> bool:
     """Whether ``ops`` is a non-empty list of distinct names from :data:`OPS`."""
     return (
-        isinstance(ops, (list, tuple))
+        isinstance(ops, Sequence)
+        and not isinstance(ops, str)
         and len(ops) > 0
         and all(isinstance(op, str) and op in OPS for op in ops)
         and len(set(ops)) == len(ops)
