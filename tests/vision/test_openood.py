@@ -12,7 +12,6 @@ from PIL import Image
 
 from nasforge.vision.data import ImageDataError, ImageListDataset, find_openood_lists, read_imglist
 from nasforge.vision.data.generate import ClassPatterns, write_ood_sets
-from nasforge.vision.data.generate.ood import NEAR_ROTATION
 
 PER_SET, VAL_PER_SET = 30, 12
 
@@ -98,21 +97,7 @@ def test_near_images_are_closer_to_the_id_classes_than_far_images(tmp_path: Path
         colour_distance(_read_set(root, "test", "far")),
     )
     assert near.max() < far.min()  # every near image is closer than every far one
-    assert near.mean() < 25 < 60 < far.mean()
-
-
-def test_near_classes_keep_colour_and_turn_the_stripes():
-    patterns = ClassPatterns(4, seed=3, difficulty="hard")
-    labels = np.repeat(np.arange(4), 50)
-    seen = patterns.images(labels, 32, np.random.default_rng(0)).astype(float)
-    np.testing.assert_array_equal(patterns.rotated(0.0).images(labels, 32, np.random.default_rng(0)), seen)
-    held_out = patterns.rotated(NEAR_ROTATION).images(labels, 32, np.random.default_rng(0)).astype(float)
-    assert not np.array_equal(held_out, seen)
-    for c in range(4):
-        assert (
-            np.abs(held_out[labels == c].mean(axis=(0, 1, 2)) - seen[labels == c].mean(axis=(0, 1, 2))).max()
-            < 6
-        )
+    assert near.min() > 10  # and none is an image of an ID class: the near classes are new ones
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ import torch
 
 from nasforge.vision.data.cifar import CIFAR_LAYOUTS, ImageArrays, read_cifar
 from nasforge.vision.data.cifar_datamodule import CIFARDataModule
-from nasforge.vision.data.generate.ood import write_ood_sets
+from nasforge.vision.data.generate.ood import OOD_SETS_VERSION, write_ood_sets
 from nasforge.vision.data.openood import ImageListDataset, find_openood_lists, read_imglist
 from nasforge.vision.data.tensor_dataset import TensorImageDataset
 
@@ -137,7 +137,7 @@ class CIFAROODDataModule(CIFARDataModule):
 
     def _generated_ood_root(self) -> Path:
         name, _, _ = self.sample()
-        root = Path(self.synthetic_dir) / f"{name}-ood{self.synthetic_ood_per_set}"
+        root = Path(self.synthetic_dir) / f"{name}-ood{self.synthetic_ood_per_set}-v{OOD_SETS_VERSION}"
         if not (root / "benchmark_imglist").is_dir():
             write_ood_sets(
                 root,

@@ -5,15 +5,16 @@ The public OOD sets cannot be downloaded everywhere, so OOD evaluation runs the 
 and ``<out>/benchmark_imglist/<id_dataset>/<split>_<set>.txt``, each line ``<set>/<split>/<index>.png -1``
 as in OpenOOD's OOD lists. Two sets, for the splits ``test`` and ``val``:
 
-- ``near``: classes the ID model never saw, close to its own: each ID class of
-  :class:`~nasforge.vision.data.generate.pattern.ClassPatterns` with its stripes turned by
-  :data:`NEAR_ROTATION`, keeping colour, stripe frequency, noise (and the faint shape when hard);
+- ``near``: classes the ID model never saw, of the same kind as its own (as CIFAR-100's are to
+  CIFAR-10's): as many new :class:`~nasforge.vision.data.generate.pattern.ClassPatterns` classes,
+  drawn from another seed, with the same noise (and faint shapes when hard);
 - ``far``: grey blotchy textures at a dark or bright level, without hue or stripes, far from every class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,25 +24,28 @@ from nasforge.vision.data.cifar import CIFAR_LAYOUTS, CIFAR_SIZE
 from nasforge.vision.data.generate.pattern import ClassPatterns
 from nasforge.vision.data.openood import IMAGE_FOLDER, LIST_FOLDER, OOD_LABEL
 
-__all__ = ["NEAR_ROTATION", "OOD_SETS", "write_ood_sets"]
+__all__ = ["OOD_SETS", "OOD_SETS_VERSION", "write_ood_sets"]
 
-#: radians the near set's stripes are turned from those of the matching ID class: the most two gratings
-#: can differ, as a grating turned by pi is the same grating
-NEAR_ROTATION = np.pi / 2
 #: grey levels of the far set, a dark and a bright range outside the class colours (50..205 per channel)
 FAR_LEVELS = ((0.0, 25.0), (230.0, 255.0))
 #: amplitude of the far set's blotches, in 0..255 units
 FAR_BLOTCH = 24.0
 #: blotches across the far images (the side of the coarse noise grid that is upsampled)
 FAR_GRID = 5
+#: raised whenever the sets written for the same arguments change, so a folder of older sets is not reused
+OOD_SETS_VERSION = 2
+#: the near set's classes are those of the ID sample's seed plus this: other classes of the same kind
+NEAR_SEED_OFFSET = 1_000_003
 #: the random stream of these sets, apart from those of write_cifar (1, 3, 4) and write_image_folder (2)
 OOD_STREAM = 5
 
 
 def _near_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -> np.ndarray:
-    """uint8 ``[count, 32, 32, 3]``: the held-out classes, each ID class's rotated twin, spread evenly."""
-    labels = rng.permutation(np.arange(count) % patterns.num_classes)
-    return patterns.rotated(NEAR_ROTATION).images(labels, CIFAR_SIZE, rng)
+    """uint8 ``[count, 32, 32, 3]``: the held-out classes, new classes of the ID patterns' kind (drawn
+    from a seed of their own), spread evenly."""
+    held_out = replace(patterns, seed=patterns.seed + NEAR_SEED_OFFSET)
+    labels = rng.permutation(np.arange(count) % held_out.num_classes)
+    return held_out.images(labels, CIFAR_SIZE, rng)
 
 
 def _far_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -85,8 +89,9 @@ def write_ood_sets(
             (default: ``"cifar10"``).
         per_set: test images per set (default: 200).
         val_per_set: validation images per set (default: 100).
-        seed: the seed of the ID sample (:func:`~nasforge.vision.data.generate.write_cifar`), whose
-            class patterns the near set turns; it also fixes the images (default: 0).
+        seed: the seed of the ID sample (:func:`~nasforge.vision.data.generate.write_cifar`); the near
+            set's classes are drawn from it, apart from the ID classes, and it fixes the images
+            (default: 0).
         difficulty: the ID sample's planted signal, ``"easy"`` or ``"hard"`` (default: ``"hard"``).
 
     Returns:

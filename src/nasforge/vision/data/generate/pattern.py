@@ -12,7 +12,7 @@ well they learn it, and a trained network no longer reaches 100%.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,7 +32,6 @@ class ClassPatterns:
         noise: standard deviation of the pixel noise, in 0..255 units (default: 24.0; 40.0 when hard).
         contrast: amplitude of the grating, in 0..255 units (default: 48.0; 32.0 when hard).
         difficulty: ``"easy"`` or ``"hard"`` (see the module's docstring) (default: ``"easy"``).
-        angle_offset: radians added to every stripe orientation; :meth:`rotated` sets it (default: 0.0).
     """
 
     num_classes: int
@@ -40,7 +39,6 @@ class ClassPatterns:
     noise: float | None = None
     contrast: float | None = None
     difficulty: str = "easy"
-    angle_offset: float = 0.0
 
     def __post_init__(self) -> None:
         if self.num_classes < 1:
@@ -64,12 +62,7 @@ class ClassPatterns:
             pair = np.arange(self.num_classes) // 2
             colours, cycles = colours[pair * 2], cycles[pair * 2]
             angles = angles[pair * 2] + np.where(np.arange(self.num_classes) % 2, 0.15, -0.15)
-        return colours, angles + self.angle_offset, cycles
-
-    def rotated(self, angle: float) -> ClassPatterns:
-        """These classes with every stripe orientation turned by ``angle`` radians: held-out classes of
-        the same colours, frequencies and noise, close to these yet never seen in training."""
-        return replace(self, angle_offset=self.angle_offset + angle)
+        return colours, angles, cycles
 
     def images(self, labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
         """uint8 ``[N, size, size, 3]`` images of the classes in ``labels``."""
