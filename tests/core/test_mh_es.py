@@ -19,6 +19,7 @@ from nasforge.core.search import (
     RandomSearch,
     SearchContext,
     cost_penalised_score,
+    log_cost_penalised_score,
     run_search,
     search_fingerprint,
 )
@@ -249,6 +250,19 @@ def test_cost_penalised_score_values():
     scores = cost_penalised_score(np.array([[0.5], [1.0]]), np.array([1.0, 2.0, 4.0]), 2.0, -1.0)
     np.testing.assert_allclose(scores, [[0.5, 0.5, 0.25], [1.0, 1.0, 0.5]])
     np.testing.assert_allclose(cost_penalised_score([0.9, 0.9], [1, 8], 2, -0.5), [0.9, 0.45])
+
+
+def test_log_cost_penalised_score_charges_each_doubling_the_same():
+    assert log_cost_penalised_score(60.0, 1.0, 0.2) == 60.0
+    cheap, dear = log_cost_penalised_score([60.0, 60.0], [1e6, 2e6], 0.2)
+    assert cheap - dear == pytest.approx(0.2 * math.log(2))
+    small, large = log_cost_penalised_score([60.0, 60.0], [1e9, 2e9], 0.2)
+    assert small - large == pytest.approx(cheap - dear)  # whatever the cost's scale
+    assert log_cost_penalised_score(-3.0, math.e, 1.0) == pytest.approx(-4.0)  # negative quality is fine
+    with pytest.raises(ValueError, match=r"cost must be finite and positive, got \[0.0\]"):
+        log_cost_penalised_score([1.0, 1.0], [1.0, 0.0], 0.2)
+    with pytest.raises(ValueError, match="lam must be a real number >= 0"):
+        log_cost_penalised_score(1.0, 1.0, -0.1)
 
 
 @pytest.mark.parametrize(

@@ -359,6 +359,15 @@ def test_predicted_score_clips_negative_and_nan_quality_and_predicts_each_batch_
     assert [m["predicted_flops"] for m in metrics] == [1.0, 2.0, 4.0, 1.0]
 
 
+def test_predicted_score_with_the_log_penalty_keeps_negative_quality():
+    quality, cost = _Fixed([-0.5, 0.3, 0.3]), _Fixed([1.0, 1.0, np.e])
+    score = PredictedScore(quality, cost, cost_budget=1.0, alpha=-1.0, penalty="log", lam=0.5)
+    metrics = score.evaluate_batch([Arch("toy", 1, {"i": i}) for i in range(3)])
+    assert [m["score"] for m in metrics] == [-0.5, 0.3, pytest.approx(-0.2)]
+    with pytest.raises(ValueError, match="unknown penalty 'square'"):
+        PredictedScore(quality, cost, cost_budget=1.0, alpha=-1.0, penalty="square")
+
+
 # --- scoring: the reference layers' numbers, one featurisation per batch --------------------------------
 
 

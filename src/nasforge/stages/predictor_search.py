@@ -48,6 +48,9 @@ class PredictorSearchStage:
         cost_budget: cost at which the penalty starts; ``None`` takes the median cost of the labelled
             architectures (default: ``None``).
         alpha: penalty exponent, negative (default: ``-0.07``, MnasNet's).
+        penalty: ``"ratio"`` (the penalised product above) or ``"log"``: predicted quality ``- lam *
+            log(cost)`` (PIDS's) (default: ``"ratio"``).
+        lam: the ``log`` penalty's weight (default: ``0.0``).
         top_k: architectures handed to the next stage (default: ``2``).
         evaluator: partial completed with ``space=`` and ``datamodule=`` whose result has
             ``cost(arch)``, for the exact costs of the top architectures (default: ``None``).
@@ -72,6 +75,8 @@ class PredictorSearchStage:
         baselines: Mapping[str, SearchStrategy] | None = None,
         cost_budget: float | None = None,
         alpha: float = -0.07,
+        penalty: str = "ratio",
+        lam: float = 0.0,
         top_k: int = 2,
         evaluator: Callable[..., Any] | None = None,
         metric: str = "acc",
@@ -98,6 +103,7 @@ class PredictorSearchStage:
             raise ValueError(f"PredictorSearchStage: top_k must be at least 1, got {top_k}")
         self.space, self.main, self.budget = space, main, budget
         self.cost_budget, self.alpha, self.top_k, self.evaluator = cost_budget, alpha, top_k, evaluator
+        self.penalty, self.lam = penalty, float(lam)
         self.metric, self.cost, self.predictor_stage = metric, cost, predictor_stage
         self.space_stage = space_stage
         self.progress, self.name, self.folder = progress, name, folder
@@ -159,8 +165,13 @@ class PredictorSearchStage:
         quality = ArchPredictor.load(Path(result.predictor), self.space)
         cost = ArchPredictor.load(Path(result.cost_predictor), self.space)
         budget = self.cost_budget if self.cost_budget is not None else result.cost_median
-        log.info(f"Objective: predicted {self.metric} x min(1, ({self.cost} / {budget:.4g}) ^ {self.alpha})")
-        return PredictedScore(quality, cost, budget, self.alpha, self.metric, self.cost)
+        if self.penalty == "log":
+            log.info(f"Objective: predicted {self.metric} - {self.lam} x log({self.cost})")
+        else:
+            penalty = f"min(1, ({self.cost} / {budget:.4g}) ^ {self.alpha})"
+            log.info(f"Objective: predicted {self.metric} x {penalty}")
+        names = (self.metric, self.cost)
+        return PredictedScore(quality, cost, budget, self.alpha, *names, self.penalty, self.lam)
 
     def _exact_costs(self, context: RunContext, archs: list[Arch]) -> list[dict[str, float]]:
         if self.evaluator is None:
