@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,16 @@ register_resolvers()
 
 #: rows of each generated dataset used by end-to-end tests
 TINY_ROWS = 4000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kernel_point_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point convolutions read and store kernel placements in one folder per test session, not the
+    user's cache."""
+    kernel_points = importlib.import_module("nasforge.pointcloud.ops.kernel_points")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kernel_points, "DEFAULT_CACHE_DIR", tmp_path_factory.mktemp("kernel_points"))
+        yield
 
 
 @pytest.fixture(scope="session")
