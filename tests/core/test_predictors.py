@@ -306,7 +306,9 @@ def test_arch_predictor_settings_and_spaces_without_graphs():
         ArchPredictor(space, num_threads=0)
     with pytest.raises(TypeError, match="IntVectorSpace has no graph"):
         ArchPredictor(space, "gnn").fit(archs, np.ones(60))
-    with pytest.raises(ValueError, match=r"ArchPredictor: unknown kind 'rnn'; choose one of \['gnn', 'mlp"):
+    with pytest.raises(
+        ValueError, match=r"ArchPredictor: unknown kind 'rnn'; choose one of \['dense_sparse', 'gnn', 'mlp'\]"
+    ):
         ArchPredictor(space, "rnn")
     with pytest.raises(ValueError, match="unknown target_transform 'sqrt'"):
         ArchPredictor(space, target_transform="sqrt")

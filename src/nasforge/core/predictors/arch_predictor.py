@@ -12,11 +12,20 @@ from torch import Tensor, nn
 
 from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.predictors._threads import check_num_threads, intra_op_threads
-from nasforge.core.predictors.featurize import encode_archs, graph_archs, graph_list
+from nasforge.core.predictors.dense_sparse_predictor import DenseSparsePredictor
+from nasforge.core.predictors.featurize import (
+    DenseSparse,
+    dense_sparse_archs,
+    encode_archs,
+    graph_archs,
+    graph_list,
+    sparse_cardinalities,
+)
 from nasforge.core.predictors.fit_predictor import FitResult, fit_predictor
 from nasforge.core.predictors.gnn_predictor import GNNPredictor, GraphInputs, graph_inputs
 from nasforge.core.predictors.mlp_predictor import MLPPredictor
 from nasforge.core.predictors.ranking_loss import PredictorLoss
+from nasforge.core.predictors.warm_start import warm_start
 
 __all__ = [
     "KINDS",
@@ -27,12 +36,19 @@ __all__ = [
     "predict_together",
 ]
 
-#: Predictor models by kind: the MLP reads ``space.encode(arch)``, the GNN ``space.graph(arch)``.
+#: Predictor models by kind: the MLP reads ``space.encode(arch)``, the GNN ``space.graph(arch)``, the
+#: dense-sparse model ``space.encode_dense_sparse(arch)`` (see :func:`dense_sparse_archs`).
 #: A registry by name, not ``_target_`` presets: a saved predictor file records its ``kind``, and
 #: :meth:`ArchPredictor.load` rebuilds the model from that name.
-KINDS: dict[str, type[nn.Module]] = {"mlp": MLPPredictor, "gnn": GNNPredictor}
+KINDS: dict[str, type[nn.Module]] = {
+    "mlp": MLPPredictor,
+    "gnn": GNNPredictor,
+    "dense_sparse": DenseSparsePredictor,
+}
 #: Target transforms: ``"log"`` learns ``log(y)`` (costs spanning orders of magnitude) and predicts ``y``.
 TARGET_TRANSFORMS = (None, "log")
+#: The training inputs of each kind (the GNN's as single graphs, which training batches anew).
+_FEATURES = {"mlp": encode_archs, "gnn": graph_list, "dense_sparse": dense_sparse_archs}
 _FORMAT = "nasforge-arch-predictor"
 _FORMAT_VERSION = 1
 _KEYS = {
@@ -57,17 +73,21 @@ class ArchPredictor:
     architectures, then score candidates by the thousand.
 
     ``kind="mlp"`` reads ``space.encode(arch)``, ``kind="gnn"`` reads ``space.graph(arch)`` (an
-    :class:`ArchGraph`); a space that also has ``encode_batch``/``graph_batch`` is featurised a whole
-    batch at a time. Targets are standardised for training (and ``log``-transformed first with
+    :class:`ArchGraph`), ``kind="dense_sparse"`` reads ``space.encode_dense_sparse(arch)`` (numerical
+    and categorical genes apart, see :func:`dense_sparse_archs`); a space that also has
+    ``encode_batch``/``graph_batch``/``encode_dense_sparse_batch`` is featurised a whole batch at a
+    time. Targets are standardised for training (and ``log``-transformed first with
     ``target_transform="log"``); :meth:`predict` returns values on the targets' own scale. The model is
     built at :meth:`fit`, seeded, so two fits with the same settings give the same predictor.
 
     Args:
         space: the search space of the architectures.
-        kind: ``"mlp"`` or ``"gnn"`` (default: ``"mlp"``).
+        kind: ``"mlp"``, ``"gnn"`` or ``"dense_sparse"`` (default: ``"mlp"``).
         target_transform: ``None`` or ``"log"`` (default: ``None``).
-        hidden_channels: model width (default: ``None``, the model's: 128 for the MLP, 16 for the GNN).
-        num_layers: hidden layers or message-passing layers (default: ``None``, the model's: 2 / 3).
+        hidden_channels: model width (default: ``None``, the model's: 128 for the MLP and the
+            dense-sparse model, 16 for the GNN).
+        num_layers: hidden layers (of each MLP of the dense-sparse model) or message-passing layers
+            (default: ``None``, the model's: 2 / 3 for the GNN).
         dropout: dropout in the model (default: ``0.0``).
         epochs: training epochs (default: ``200``).
         batch_size: training batch size (default: ``64``).
@@ -130,21 +150,43 @@ class ArchPredictor:
         self.loss_kwargs = {"ranking_weight": ranking_weight, "ranking": ranking}
         self.predict_batch_size, self.num_threads = predict_batch_size, num_threads
         self.model: nn.Module | None = None
+        #: the model's positional arguments, sized for the space: ``[in_channels]``, or the numerical
+        #: genes and the categorical genes' cardinalities for the dense-sparse model
+        self.input_sizes: list[Any] | None = None
         self.target_mean, self.target_std = 0.0, 1.0
         self.result: FitResult | None = None
 
-    def fit(self, archs: Sequence[Arch], targets: Sequence[float] | np.ndarray) -> FitResult:
+    def fit(
+        self,
+        archs: Sequence[Arch],
+        targets: Sequence[float] | np.ndarray,
+        init_from: ArchPredictor | None = None,
+    ) -> FitResult:
         """Build a fresh model and train it on ``archs`` labelled ``targets`` (see :func:`fit_predictor`).
+
+        With ``init_from``, a fitted predictor of the same kind, space and model settings (a
+        :class:`CostPredictor` fitted on FLOPs, as PIDS does), training starts from a copy of its
+        weights (:func:`warm_start`), input scaling included, instead of fresh ones; ``init_from`` is
+        left as it is. A dense-sparse model starting fresh scales its numerical genes to ``archs``.
 
         Returns the :class:`FitResult` (also kept as :attr:`result`), whose held-out Kendall tau is on
         the ``val_fraction`` split.
         """
+        name = type(self).__name__
+        if init_from is not None and init_from.kind != self.kind:
+            raise ValueError(
+                f"{name}.fit: init_from is a {init_from.kind!r} predictor but this one is {self.kind!r}; "
+                "warm-start from a predictor of the same kind"
+            )
+        source = init_from._fitted_model() if init_from is not None else None
         y = self._transform(targets, len(archs))
         features = self._features(archs)
-        in_channels = features.shape[1] if self.kind == "mlp" else features[0].num_features
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.fit_kwargs["seed"])
-            self.model = KINDS[self.kind](in_channels, **self.model_kwargs)
+        self.input_sizes = self._input_sizes(features)
+        self.model = self._new_model(self.input_sizes)
+        if source is not None:
+            warm_start(self.model, source, f"{name}.fit(init_from=...)")
+        elif isinstance(self.model, DenseSparsePredictor):
+            self.model.fit_dense_scaling(torch.from_numpy(features.dense))
         loss = PredictorLoss(**self.loss_kwargs)
         self.result = fit_predictor(self.model, features, y, loss=loss, **self.fit_kwargs)
         self.target_mean, self.target_std = self.result.target_mean, self.result.target_std
@@ -157,9 +199,11 @@ class ArchPredictor:
 
     def featurize(self, archs: Sequence[Arch]) -> tuple[Tensor, ...]:
         """The model's inputs for ``archs``, built for the whole batch: ``(encodings,)`` for the MLP,
-        a :class:`GraphBatch` for the GNN."""
+        ``(dense, sparse)`` for the dense-sparse model, a :class:`GraphBatch` for the GNN."""
         if self.kind == "mlp":
             return (torch.from_numpy(encode_archs(self.space, archs)),)
+        if self.kind == "dense_sparse":
+            return tuple(torch.from_numpy(array) for array in dense_sparse_archs(self.space, archs))
         return tuple(graph_archs(self.space, archs))
 
     def save(self, path: str | Path) -> Path:
@@ -204,7 +248,9 @@ class ArchPredictor:
                 f"v{space.version}; load it with that space"
             )
         predictor = cls(space, data["kind"], data["target_transform"], **data["settings"])
-        predictor.model = KINDS[data["kind"]](data["in_channels"], **predictor.model_kwargs)
+        # a file without input_sizes holds an MLP or a GNN, whose one size is in_channels
+        predictor.input_sizes = data.get("input_sizes", [data["in_channels"]])
+        predictor.model = predictor._new_model(predictor.input_sizes)
         try:
             predictor.model.load_state_dict(data["state_dict"])
         except RuntimeError as err:
@@ -229,7 +275,8 @@ class ArchPredictor:
             "space_version": self.space.version,
             "kind": self.kind,
             "target_transform": self.target_transform,
-            "in_channels": model.in_channels,
+            "in_channels": self.input_sizes[0],
+            "input_sizes": self.input_sizes,
             "settings": {
                 **self.model_kwargs,
                 **self.fit_kwargs,
@@ -246,27 +293,42 @@ class ArchPredictor:
             raise RuntimeError(f"{type(self).__name__}: not fitted; call fit(archs, targets) or load(path)")
         return self.model
 
-    def _inputs(self, archs: Sequence[Arch]) -> Tensor | GraphInputs:
-        """The model's inputs for ``archs``, ready to score: what :func:`predict_together` shares."""
-        if self.kind == "mlp":
-            return torch.from_numpy(encode_archs(self.space, archs))
-        return graph_inputs(*graph_archs(self.space, archs))
+    def _new_model(self, input_sizes: list[Any]) -> nn.Module:
+        """A model of this kind and settings with seeded fresh weights (the global RNG left alone)."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.fit_kwargs["seed"])
+            return KINDS[self.kind](*input_sizes, **self.model_kwargs)
 
-    def _standardised(self, inputs: Tensor | GraphInputs) -> np.ndarray:
+    def _input_sizes(self, features: np.ndarray | DenseSparse | list) -> list[Any]:
+        """The model's positional arguments for ``features`` (from :meth:`_features`)."""
+        if self.kind == "mlp":
+            return [features.shape[1]]
+        if self.kind == "dense_sparse":
+            return [features.dense.shape[1], sparse_cardinalities(self.space)]
+        return [features[0].num_features]
+
+    def _inputs(self, archs: Sequence[Arch]) -> tuple[Tensor, ...] | GraphInputs:
+        """The model's inputs for ``archs``, ready to score: what :func:`predict_together` shares."""
+        if self.kind == "gnn":
+            return graph_inputs(*graph_archs(self.space, archs))
+        return self.featurize(archs)
+
+    def _standardised(self, inputs: tuple[Tensor, ...] | GraphInputs) -> np.ndarray:
         """The fitted model's float32 outputs on ``inputs`` (from :meth:`_inputs`), on the standardised
         scale."""
         model = self._fitted_model()
-        return (model(inputs) if self.kind == "mlp" else model.score(inputs)).numpy()
+        return (model.score(inputs) if self.kind == "gnn" else model(*inputs)).numpy()
 
     def _target_scale(self, standardised: np.ndarray) -> np.ndarray:
         """Standardised predictions back on the targets' scale."""
         out = standardised * self.target_std + self.target_mean
         return np.exp(out) if self.target_transform == "log" else out
 
-    def _features(self, archs: Sequence[Arch]) -> np.ndarray | list:
+    def _features(self, archs: Sequence[Arch]) -> np.ndarray | DenseSparse | list:
+        """The training inputs of ``archs``, as :func:`fit_predictor` takes them."""
         if not archs:
             raise ValueError(f"{type(self).__name__}.fit: got no architectures")
-        return encode_archs(self.space, archs) if self.kind == "mlp" else graph_list(self.space, archs)
+        return _FEATURES[self.kind](self.space, archs)
 
     def _transform(self, targets: Sequence[float] | np.ndarray, count: int) -> np.ndarray:
         y = np.asarray(targets, dtype=np.float64).reshape(-1)
@@ -290,7 +352,7 @@ class CostPredictor(ArchPredictor):
 
     Args:
         space: the search space.
-        kind: ``"mlp"`` or ``"gnn"`` (default: ``"mlp"``).
+        kind: ``"mlp"``, ``"gnn"`` or ``"dense_sparse"`` (default: ``"mlp"``).
         **kwargs: the other keywords of :class:`ArchPredictor`.
     """
 

@@ -60,7 +60,7 @@ class FitResult:
 
 def fit_predictor(
     model: nn.Module,
-    features: np.ndarray | Sequence[ArchGraph],
+    features: np.ndarray | tuple[np.ndarray, ...] | Sequence[ArchGraph],
     targets: Sequence[float] | np.ndarray,
     *,
     epochs: int = 200,
@@ -83,8 +83,10 @@ def fit_predictor(
     and predicts ``(y - target_mean) / target_std``.
 
     Args:
-        model: an :class:`MLPPredictor` (for a ``[n, F]`` array) or :class:`GNNPredictor` (for graphs).
-        features: encodings ``[n, F]`` or ``n`` :class:`ArchGraph`\\ s.
+        model: an :class:`MLPPredictor` (for a ``[n, F]`` array), a :class:`DenseSparsePredictor` (for
+            a :class:`DenseSparse` pair) or a :class:`GNNPredictor` (for graphs).
+        features: encodings ``[n, F]``; a tuple of arrays of ``n`` rows each, one per argument of the
+            model (a :class:`DenseSparse`); or ``n`` :class:`ArchGraph`\\ s.
         targets: ``n`` finite values (already on the scale to learn, e.g. a log-cost).
         epochs: passes over the training samples (default: ``200``).
         batch_size: samples per step; the ranking loss compares pairs within a batch (default: ``64``).
@@ -163,21 +165,37 @@ def fit_predictor(
 Collate = Callable[[np.ndarray], tuple]
 
 
-def _collate(features: np.ndarray | Sequence[ArchGraph]) -> tuple[int, Collate]:
+def _collate(features: np.ndarray | tuple[np.ndarray, ...] | Sequence[ArchGraph]) -> tuple[int, Collate]:
     """The number of samples and ``collate(indices)`` -> the model's arguments for those samples."""
-    if isinstance(features, np.ndarray) or torch.is_tensor(features):
+    if _is_array(features):
         array = torch.as_tensor(np.asarray(features, dtype=np.float32))
         if array.dim() != 2:
             raise ValueError(f"fit_predictor: features must be [n, F] encodings, got {list(array.shape)}")
-        return len(array), lambda idx: (array[torch.from_numpy(idx)],)
+        return _rows(array)
+    if isinstance(features, tuple) and features and all(map(_is_array, features)):
+        return _rows(*map(torch.as_tensor, features))
     graphs = list(features)
     wrong = next((g for g in graphs if not isinstance(g, ArchGraph)), None)
     if wrong is not None:
         raise TypeError(
-            f"fit_predictor: features must be an [n, F] array or a list of ArchGraph, got a list holding "
-            f"{type(wrong).__name__}"
+            f"fit_predictor: features must be an [n, F] array, a tuple of arrays or a list of ArchGraph, "
+            f"got a {type(features).__name__} holding {type(wrong).__name__}"
         )
     return len(graphs), lambda idx: tuple(batch_graphs([graphs[i] for i in idx]))
+
+
+def _is_array(value: object) -> bool:
+    return isinstance(value, np.ndarray) or torch.is_tensor(value)
+
+
+def _rows(*arrays: Tensor) -> tuple[int, Collate]:
+    """The samples of ``arrays``, one per model argument, each holding one row per sample."""
+    shapes = [list(a.shape) for a in arrays]
+    if any(not shape for shape in shapes) or len({shape[0] for shape in shapes}) != 1:
+        raise ValueError(
+            f"fit_predictor: features hold arrays of shapes {shapes}; give each one row per sample"
+        )
+    return shapes[0][0], lambda idx: tuple(a[torch.from_numpy(idx)] for a in arrays)
 
 
 def _predict(model: nn.Module, batches: Collate, indices: np.ndarray) -> Tensor:

@@ -58,7 +58,7 @@ class GNNPredictor(nn.Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        _check_sizes(name, in_channels, hidden_channels, num_layers, dropout)
+        _check_sizes(name, num_layers, dropout, in_channels=in_channels, hidden_channels=hidden_channels)
         if pool not in _POOLS:
             raise ValueError(f"{name}: unknown pool {pool!r}; choose one of {sorted(_POOLS)}")
         self.in_channels, self.hidden_channels, self.num_layers, self.pool = (

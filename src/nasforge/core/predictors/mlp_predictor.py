@@ -31,13 +31,11 @@ class MLPPredictor(nn.Module):
         self, in_channels: int, hidden_channels: int = 128, num_layers: int = 2, dropout: float = 0.0
     ) -> None:
         super().__init__()
-        _check_sizes(type(self).__name__, in_channels, hidden_channels, num_layers, dropout)
+        _check_sizes(
+            type(self).__name__, num_layers, dropout, in_channels=in_channels, hidden_channels=hidden_channels
+        )
         self.in_channels, self.hidden_channels, self.num_layers = in_channels, hidden_channels, num_layers
-        layers: list[nn.Module] = []
-        width = in_channels
-        for _ in range(num_layers):
-            layers += [nn.Linear(width, hidden_channels), nn.ReLU(), nn.Dropout(dropout)]
-            width = hidden_channels
+        layers, width = _hidden_layers(in_channels, hidden_channels, num_layers, dropout)
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(width, 1)
         self.reset_parameters()
@@ -62,9 +60,22 @@ class MLPPredictor(nn.Module):
         )
 
 
-def _check_sizes(name: str, in_channels: int, hidden_channels: int, num_layers: int, dropout: float) -> None:
-    """Shared constructor checks of the predictors: positive sizes, a dropout in ``[0, 1)``."""
-    for key, value in (("in_channels", in_channels), ("hidden_channels", hidden_channels)):
+def _hidden_layers(
+    in_channels: int, hidden_channels: int, num_layers: int, dropout: float
+) -> tuple[list[nn.Module], int]:
+    """``num_layers`` blocks of Linear, ReLU and Dropout, and the width they end in."""
+    layers: list[nn.Module] = []
+    width = in_channels
+    for _ in range(num_layers):
+        layers += [nn.Linear(width, hidden_channels), nn.ReLU(), nn.Dropout(dropout)]
+        width = hidden_channels
+    return layers, width
+
+
+def _check_sizes(name: str, num_layers: int, dropout: float, **sizes: int) -> None:
+    """Shared constructor checks of the predictors: positive ``sizes`` (named as the constructor's
+    arguments), a non-negative ``num_layers``, a dropout in ``[0, 1)``."""
+    for key, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name}: {key} must be a positive integer, got {value!r}")
     if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 0:
