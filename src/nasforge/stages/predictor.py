@@ -60,6 +60,11 @@ class PredictorStage:
     saved as ``predictor.pt`` and ``cost_predictor.pt``; ``predictor_fit.png`` shows predicted against
     true held-out values.
 
+    With ``init_from_cost`` the cost predictor is fitted first and initialises the quality predictor
+    (PIDS's transfer from FLOPs to accuracy); the held-out Kendall tau without it is recorded too.
+    Each kind in ``compare`` is fitted on the same training labels and measured on the same held-out
+    ones (``<name>/compare/<kind>/kendall_tau`` and ``/pearson``), beside the main predictor's.
+
     Args:
         space: the search space of the labelled architectures.
         predictor: partial of :class:`~nasforge.core.predictors.ArchPredictor` completed with
@@ -70,6 +75,9 @@ class PredictorStage:
         max_copies_per_arch: at most this many relabellings per architecture (default: ``None``, all).
         holdout_fraction: share of the labels held out to measure the fit (default: ``0.2``).
         seed: seed of the split (default: ``0``).
+        compare: other predictor kinds measured on the held-out labels (default: none).
+        init_from_cost: initialise the quality predictor from the fitted cost predictor (default:
+            ``False``).
         ground_truth_stage: stage whose result names the labels' history (default: ``"ground_truth"``).
         name: stage name (default: ``"predictor"``).
     """
@@ -86,6 +94,8 @@ class PredictorStage:
         max_copies_per_arch: int | None = None,
         holdout_fraction: float = 0.2,
         seed: int = 0,
+        compare: Sequence[str] = (),
+        init_from_cost: bool = False,
         ground_truth_stage: str = "ground_truth",
         name: str = "predictor",
     ) -> None:
@@ -94,6 +104,7 @@ class PredictorStage:
         self.space, self.predictor, self.metric, self.cost = space, predictor, metric, cost
         self.augment, self.max_copies = bool(isomorphism_augmentation), max_copies_per_arch
         self.holdout_fraction, self.seed = float(holdout_fraction), int(seed)
+        self.compare, self.init_from_cost = tuple(compare), bool(init_from_cost)
         self.ground_truth_stage, self.name = ground_truth_stage, name
 
     @property
@@ -104,22 +115,31 @@ class PredictorStage:
         out = context.output_dir
         entries = self._labelled_entries(context)
         train, held = self._split(entries)
+        held_archs = [e.arch for e in held]
         metrics: dict[str, Any] = {f"{self.name}/labelled": len(entries), f"{self.name}/held_out": len(held)}
         panels, paths = {}, {}
+        fitted_cost: dict[str, ArchPredictor] = {}
         targets = (
-            ("quality", self.metric, None, "predictor.pt"),
             ("cost", self.cost, "log", "cost_predictor.pt"),
+            ("quality", self.metric, None, "predictor.pt"),
         )
         for label, key, transform, file in targets:
             true = [e.metrics[key] for e in held]
-            predicted = self._fit(train, key, transform, self.augment).predict([e.arch for e in held])
+            warm = label == "quality" and self.init_from_cost
+            fit = self._fit(train, key, transform, self.augment, fitted_cost["held"] if warm else None)
+            predicted = fit.predict(held_archs)
             tau = self._record_tau(metrics, f"{self.name}/{label}_kendall_tau", predicted, true)
             panels[f"held-out {key}"] = (true, predicted.tolist(), tau)
-            if self.augment and label == "quality":
-                plain = self._fit(train, key, transform, augment=False).predict([e.arch for e in held])
-                self._record_tau(metrics, f"{self.name}/{label}_kendall_tau_no_augmentation", plain, true)
+            if label == "cost":
+                fitted_cost["held"] = fit
+            else:
+                metrics[f"{self.name}/quality_pearson"] = _pearson(predicted, true)
+                self._extra_fits(metrics, train, key, held_archs, true)
             # what the search uses: the same predictor fitted on every label
-            paths[label] = str(self._fit(entries, key, transform, self.augment).save(out / file))
+            final = self._fit(entries, key, transform, self.augment, fitted_cost["all"] if warm else None)
+            if label == "cost":
+                fitted_cost["all"] = final
+            paths[label] = str(final.save(out / file))
         from nasforge.core.predictors.plots import plot_predictions
 
         plot_predictions(panels, out / "predictor_fit.png")
@@ -133,6 +153,22 @@ class PredictorStage:
             cost_predictor=paths["cost"],
             cost_median=statistics.median(e.metrics[self.cost] for e in entries),
         )
+
+    def _extra_fits(
+        self, metrics: dict[str, Any], train: Sequence[Entry], key: str, held: list[Arch], true: list[float]
+    ) -> None:
+        """The held-out fit of the quality predictor without each of its options, and of the other
+        kinds: what each bought."""
+        if self.augment:
+            plain = self._fit(train, key, None, augment=False).predict(held)
+            self._record_tau(metrics, f"{self.name}/quality_kendall_tau_no_augmentation", plain, true)
+        if self.init_from_cost:
+            fresh = self._fit(train, key, None, self.augment).predict(held)
+            self._record_tau(metrics, f"{self.name}/quality_kendall_tau_no_init", fresh, true)
+        for kind in self.compare:
+            predicted = self._fit(train, key, None, self.augment, kind=kind).predict(held)
+            self._record_tau(metrics, f"{self.name}/compare/{kind}/kendall_tau", predicted, true)
+            metrics[f"{self.name}/compare/{kind}/pearson"] = _pearson(predicted, true)
 
     def _labelled_entries(self, context: RunContext) -> list[Entry]:
         history = History(Path(context.result(self.ground_truth_stage, LabelsResult).history))
@@ -166,16 +202,33 @@ class PredictorStage:
         tau = metrics[f"{self.name}/{label}_kendall_tau"]
         return f"{tau:.3f}" if tau is not None else metrics[f"{self.name}/{label}_kendall_tau_undefined"]
 
-    def _fit(self, entries: Sequence[Entry], key: str, transform: str | None, augment: bool) -> ArchPredictor:
+    def _fit(
+        self,
+        entries: Sequence[Entry],
+        key: str,
+        transform: str | None,
+        augment: bool,
+        init_from: ArchPredictor | None = None,
+        kind: str | None = None,
+    ) -> ArchPredictor:
         archs, targets = [e.arch for e in entries], [e.metrics[key] for e in entries]
         if augment:
             archs, targets = isomorphic_copies(self.space, archs, targets, self.max_copies)
-        predictor = self.predictor(space=self.space, target_transform=transform)
-        predictor.fit(archs, targets)
+        options = {"kind": kind} if kind is not None else {}
+        predictor = self.predictor(space=self.space, target_transform=transform, **options)
+        predictor.fit(archs, targets, init_from=init_from)
         return predictor
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, metric={self.metric!r}, cost={self.cost!r})"
+
+
+def _pearson(predicted: Sequence[float], true: Sequence[float]) -> float | None:
+    """Pearson correlation, ``None`` when either side is constant (undefined)."""
+    a, b = np.asarray(predicted, dtype=float), np.asarray(true, dtype=float)
+    if len(a) < 2 or a.std() == 0 or b.std() == 0:
+        return None
+    return float(np.corrcoef(a, b)[0, 1])
 
 
 def _finite(entry: Entry, key: str) -> bool:

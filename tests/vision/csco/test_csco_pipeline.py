@@ -162,6 +162,29 @@ def test_predictor_stage_learns_the_wiring_and_saves_its_predictors(cifar_contex
     assert result.cost_median == pytest.approx(float(np.median([e.metrics["flops"] for e in entries])))
 
 
+def test_predictor_stage_compares_kinds_and_warm_starts_from_the_cost_predictor(cifar_context, monkeypatch):
+    space = CSCOSpace(**SMALL)
+    _labelled_run(cifar_context, space, 40)
+    warm_starts = []
+    fit = ArchPredictor.fit
+
+    def recording_fit(self, archs, targets, init_from=None):
+        warm_starts.append((self.target_transform, init_from is not None and init_from.target_transform))
+        return fit(self, archs, targets, init_from=init_from)
+
+    monkeypatch.setattr(ArchPredictor, "fit", recording_fit)
+    predictor = partial(ArchPredictor, kind="mlp", epochs=40)
+    stage = PredictorStage(space, predictor, holdout_fraction=0.25, compare=["gnn"], init_from_cost=True)
+    metrics = stage.run(cifar_context).metrics
+    keys = ("compare/gnn/kendall_tau", "compare/gnn/pearson", "quality_kendall_tau_no_init")
+    keys += ("quality_pearson",)
+    for key in keys:
+        assert -1.0 <= metrics[f"predictor/{key}"] <= 1.0
+    # the held-out and the final quality predictors start from the cost predictors ("log" targets)
+    assert warm_starts.count((None, "log")) == 2
+    assert all(init in (False, "log") for _, init in warm_starts)
+
+
 def test_predictor_stage_needs_labels(cifar_context):
     with pytest.raises(RuntimeError, match="No stage named 'ground_truth' has finished"):
         PredictorStage(CSCOSpace(**SMALL), predictor=None).run(cifar_context)
