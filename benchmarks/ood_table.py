@@ -88,9 +88,15 @@ def main() -> None:
     parser.add_argument("--dataset", default="cifar10", choices=("cifar10", "cifar100"))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=3, help="training epochs of every model (default: 3)")
-    parser.add_argument("--models", nargs="+", default=["resnet18", "csco", "dcsod"])
-    parser.add_argument("--out", type=Path, default=None, help="keep the runs here (default: a temporary folder)")
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides passed to every run")
+    parser.add_argument(
+        "--models", nargs="+", default=["resnet18", "csco", "dcsod"], choices=["resnet18", "csco", "dcsod"]
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="keep the runs here (default: a temporary folder)"
+    )
+    parser.add_argument(
+        "overrides", nargs="*", help="Hydra overrides passed to every run (before the options)"
+    )
     args = parser.parse_args()
 
     env = environment("cpu")
@@ -104,14 +110,14 @@ def main() -> None:
                 for seed in args.seeds
             ]
             table[model] = summary(results)
-            print(json.dumps({"figure": "ood_table", "model": model, "dataset": args.dataset,
-                              "epochs": args.epochs, "seeds": args.seeds, **table[model], **env}), flush=True)  # fmt: skip
+            head = {"figure": "ood_table", "model": model, "dataset": args.dataset, "epochs": args.epochs}
+            print(json.dumps({**head, "seeds": args.seeds, **table[model], **env}), flush=True)
     if "dcsod" in table:
         dcsod = table["dcsod"]["auroc"]["mean"]
         margins = {m: round(dcsod - t["auroc"]["mean"], 2) for m, t in table.items() if m != "dcsod"}
-        print(json.dumps({"figure": "ood_table_dcsod_margin", "dataset": args.dataset,
-                          "near_auroc_margin": margins, "dcsod_above_all": all(v > 0 for v in margins.values()),
-                          **env}))  # fmt: skip
+        above = all(v > 0 for v in margins.values())
+        head = {"figure": "ood_table_dcsod_margin", "dataset": args.dataset, "epochs": args.epochs}
+        print(json.dumps({**head, "near_auroc_margin": margins, "dcsod_above_all": above, **env}))
 
 
 if __name__ == "__main__":
