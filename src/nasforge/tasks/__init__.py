@@ -5,5 +5,6 @@ from nasforge.tasks.ctr import CTRTask
 from nasforge.tasks.metrics import LogLoss
 from nasforge.tasks.ood import OODTask
 from nasforge.tasks.routability import RoutabilityTask
+from nasforge.tasks.segmentation import SegmentationTask
 
-__all__ = ["CTRTask", "ClassificationTask", "LogLoss", "OODTask", "RoutabilityTask"]
+__all__ = ["CTRTask", "ClassificationTask", "LogLoss", "OODTask", "RoutabilityTask", "SegmentationTask"]
