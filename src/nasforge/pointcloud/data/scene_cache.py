@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from nasforge.pointcloud.ops import grid_subsample
 from rich.progress import Progress
+
+from nasforge.pointcloud.ops import grid_subsample
 
 __all__ = ["CACHE_VERSION", "RawScene", "Scene", "build_cache", "cache_key"]
 
