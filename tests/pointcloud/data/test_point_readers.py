@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,13 @@ def test_class_comes_from_the_file_name(tmp_path):
         read_room(_room_with(tmp_path / "b", ["0 0 0 1 2 3"], name="lamp_1.txt"))
 
 
+def test_an_empty_annotation_file_is_zero_points_without_a_warning(tmp_path):
+    room = _room_with(tmp_path, [], name="clutter_1.txt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(read_room(room).points) == 0
+
+
 def test_a_room_file_named_unlike_its_room_is_harmless(tmp_path):
     room = _room_with(tmp_path, ["0 0 0 1 2 3"], name="wall_1.txt")
     (tmp_path / "Area_5" / "hallway_6" / "hall_way_6.txt").write_text("garbage that is never read\n")
@@ -98,7 +106,7 @@ def test_kitti_scans_map_raw_ids_including_moving_objects(kitti):
     raw = np.array([252 | (7 << 16), 10, 254, 60, 52, 0], dtype=np.uint32)
     assert learned_labels(raw, Path("x.label")).tolist() == [1, 1, 6, 9, 0, 0]
     assert len(LEARNING_MAP) == 34
-    assert read_scan(find_frames(kitti, ["11"], labelled=False)[0]).labels is None
+    assert read_scan(find_frames(kitti, ["11"])[0]).labels is None  # a test sequence: no labels
 
 
 def test_kitti_file_faults_stop_with_the_file_name(kitti, tmp_path):

@@ -12,6 +12,7 @@ run with the file, line and field; ``on_bad_rows="skip"`` drops and counts them.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +112,9 @@ def read_room(room: RoomFiles, on_bad_rows: str = "error") -> Room:
 def _read_rows(path: Path, on_bad_rows: str) -> tuple[np.ndarray, int]:
     """The file's ``[n, 6]`` rows: numpy's fast parser, and a line scan only when it fails."""
     try:
-        rows = np.loadtxt(path, dtype=np.float64, ndmin=2, encoding="latin-1")
+        with warnings.catch_warnings():  # an empty file is zero points, not a warning
+            warnings.simplefilter("ignore", UserWarning)
+            rows = np.loadtxt(path, dtype=np.float64, ndmin=2, encoding="latin-1")
         if rows.size == 0:
             return np.zeros((0, 6)), 0
         if rows.shape[1] == 6 and _valid(rows).all():

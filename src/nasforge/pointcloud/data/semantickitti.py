@@ -71,8 +71,9 @@ class Scan:
     labels: np.ndarray | None  # int64 [N], 0..19
 
 
-def find_frames(root: str | Path, sequences: Sequence[str], labelled: bool = True) -> list[FrameFiles]:
-    """The frames of ``sequences`` under ``root/sequences``; with ``labelled`` every scan needs its label."""
+def find_frames(root: str | Path, sequences: Sequence[str], labelled: bool | None = None) -> list[FrameFiles]:
+    """The frames of ``sequences`` under ``root/sequences``; on labelled sequences (``None``: 00-10, as
+    the benchmark's) every scan needs its label file."""
     base = Path(root) / "sequences"
     present = sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
     missing = [s for s in sequences if s not in present]
@@ -80,13 +81,14 @@ def find_frames(root: str | Path, sequences: Sequence[str], labelled: bool = Tru
         raise PointCloudDataError(base, f"sequences {missing} are missing; present: {present}")
     frames = []
     for sequence in sequences:
+        has_labels = sequence not in SPLITS["test"] if labelled is None else labelled
         for scan in sorted((base / sequence / "velodyne").glob("*.bin")):
             label = base / sequence / "labels" / f"{scan.stem}.label"
-            if labelled and not label.is_file():
+            if has_labels and not label.is_file():
                 raise PointCloudDataError(
                     label, f"missing: sequence {sequence} is labelled, every scan needs its labels"
                 )
-            frames.append(FrameFiles(sequence, scan.stem, scan, label if labelled else None))
+            frames.append(FrameFiles(sequence, scan.stem, scan, label if has_labels else None))
     return frames
 
 
