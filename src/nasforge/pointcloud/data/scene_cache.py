@@ -24,7 +24,7 @@ from rich.progress import Progress
 
 from nasforge.pointcloud.ops import grid_subsample
 
-__all__ = ["CACHE_VERSION", "RawScene", "Scene", "build_cache", "cache_key"]
+__all__ = ["CACHE_VERSION", "RawScene", "Scene", "build_cache", "cache_key", "load_split", "subsample_scene"]
 
 #: bump when the cache layout or the meaning of its arrays changes
 CACHE_VERSION = 1
