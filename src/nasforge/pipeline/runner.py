@@ -34,6 +34,7 @@ from nasforge.pipeline.distributed import (
     wait_for_every_rank,
 )
 from nasforge.pipeline.json_io import write_json
+from nasforge.pipeline.per_class import write_per_class_iou
 from nasforge.pipeline.preflight import preflight
 from nasforge.pipeline.results import ResultFileError, StageResult
 from nasforge.pipeline.run_settings import check_run_folder
@@ -102,6 +103,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     if is_rank_zero():
         write_json(output_dir / "metrics.json", summary)
         log.info(f"Metrics written to {output_dir / 'metrics.json'}")
+        write_per_class_iou(summary, output_dir / "per_class_iou.csv")
         log.info(_where_results_are(output_dir))
     return summary
 
@@ -109,7 +111,12 @@ def run(cfg: DictConfig) -> dict[str, Any]:
 def _where_results_are(output_dir: Path) -> str:
     """One line naming the run's result files for a person: the metrics, the best architecture and
     the plots at the top of the run folder."""
-    names = ["metrics.json", "best_arch.json", *sorted(p.name for p in output_dir.glob("*.png"))]
+    names = [
+        "metrics.json",
+        "best_arch.json",
+        "per_class_iou.csv",
+        *sorted(p.name for p in output_dir.glob("*.png")),
+    ]
     found = [name for name in names if (output_dir / name).is_file()]
     return f"Results in {output_dir}: {', '.join(found)}"
 
