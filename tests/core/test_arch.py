@@ -163,3 +163,11 @@ def test_validate_lists_every_problem_and_names_the_expected_space():
     with pytest.raises(InvalidArchError, match="version is 7, expected 1"):
         space.validate(Arch("int_vector", 7, {"values": [0, 0, 0]}))
     space.validate(space.sample(np.random.default_rng(0)))
+
+
+def test_training_seed_is_a_function_of_the_arch_and_the_run_seed():
+    arch, other = Arch("toy", 1, {"i": 1}), Arch("toy", 1, {"i": 2})
+    assert arch.training_seed(0) == Arch("toy", 1, {"i": 1}).training_seed(0)
+    assert arch.training_seed(0) != arch.training_seed(1)
+    assert arch.training_seed(0) != other.training_seed(0)
+    assert 0 <= arch.training_seed(12345) < 2**31

@@ -292,6 +292,11 @@ class Arch:
     def __repr__(self) -> str:
         return f"Arch(space={self.space!r}, version={self.version}, hash={self.hash!r})"
 
+    def training_seed(self, seed: int) -> int:
+        """A torch seed of this architecture under a run's ``seed``: an evaluator that trains it seeds
+        with this, so its label is a function of the architecture and repeats on resume."""
+        return (int(self.hash[:8], 16) ^ int(seed)) % (2**31)
+
     def with_genes(self, genes: Any) -> Arch:
         """A new arch of the same space and version with other genes (what ``mutate`` returns)."""
         return Arch(self.space, self.version, genes)

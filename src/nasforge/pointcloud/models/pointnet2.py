@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from torch_geometric.nn import PointNetConv
 from torch_geometric.utils import scatter
 
+from nasforge.pointcloud.models.pyramid import point_batch
 from nasforge.pointcloud.ops import fps, knn, radius
 
 __all__ = ["PointNet2"]
@@ -107,11 +108,7 @@ class PointNet2(nn.Module):
         self.head = nn.Sequential(*_mlp([fp[-1][-1], fp[-1][-1]]), nn.Linear(fp[-1][-1], num_classes))
 
     def forward(self, data) -> Tensor:  # a torch_geometric Batch or Data
-        batch = (
-            data.batch
-            if getattr(data, "batch", None) is not None
-            else data.pos.new_zeros(len(data.pos), dtype=torch.long)
-        )
+        batch = point_batch(data)
         levels = [(data.x, data.pos, batch)]
         for sa in self.down:
             levels.append(sa(*levels[-1]))

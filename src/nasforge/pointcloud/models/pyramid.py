@@ -16,7 +16,7 @@ from torch import Tensor
 
 from nasforge.pointcloud.ops import grid_subsample, knn, radius
 
-__all__ = ["PointPyramid", "build_pyramid"]
+__all__ = ["PointPyramid", "build_pyramid", "point_batch"]
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,10 @@ def _nearest_index(edges: Tensor, num_points: int) -> Tensor:
             "build_pyramid: a point has no coarser neighbour; every region needs points at every level"
         )
     return index
+
+
+def point_batch(data) -> Tensor:
+    """The region of each point of a torch_geometric ``Batch``, or zeros for a single ``Data``."""
+    if getattr(data, "batch", None) is not None:
+        return data.batch
+    return data.pos.new_zeros(len(data.pos), dtype=torch.long)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from nasforge.pointcloud.models.pyramid import PointPyramid, build_pyramid
+from nasforge.pointcloud.models.pyramid import PointPyramid, build_pyramid, point_batch
 
 __all__ = ["PointUNet", "Unary"]
 
@@ -85,11 +85,7 @@ class PointUNet(nn.Module):
         )
 
     def forward(self, data) -> Tensor:  # a torch_geometric Batch or Data
-        batch = (
-            data.batch
-            if getattr(data, "batch", None) is not None
-            else data.pos.new_zeros(len(data.pos), dtype=torch.long)
-        )
+        batch = point_batch(data)
         pyramid = self.pyramid(data.pos, batch)
         x, level, skips = self.stem(data.x), 0, {}
         for stage in self.encoder:

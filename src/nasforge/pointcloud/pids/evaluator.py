@@ -8,7 +8,6 @@ architectures.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -20,6 +19,7 @@ from nasforge.core.arch import Arch
 from nasforge.core.cost import count_flops, count_params
 from nasforge.core.training.batch_norm import recalibrate_batch_norm
 from nasforge.core.training.divergence import check_finite_loss
+from nasforge.core.training.schedules import warmup_cosine
 from nasforge.pointcloud.pids.network import PIDSNet
 from nasforge.pointcloud.pids.space import PIDSSpace
 from nasforge.tasks.segmentation import SegmentationTask
@@ -102,7 +102,7 @@ class PIDSProxyTrainer:
         return {"flops": float(count_flops(net, self._example)), "params": float(count_params(net))}
 
     def __call__(self, arch: Arch) -> dict[str, float]:
-        torch.manual_seed((int(arch.hash[:8], 16) ^ self.seed) % (2**31))
+        torch.manual_seed(arch.training_seed(self.seed))
         net = self.build(arch)
         costs = self._measure(net)
         net.to(self.device)
@@ -122,17 +122,17 @@ class PIDSProxyTrainer:
         optimizer = torch.optim.SGD(
             net.parameters(), lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
         )
+        schedule = warmup_cosine(optimizer, self.steps, warmup_fraction=0.0)
         net.train()
         batches = self._batches()
         for step in range(self.steps):
             batch = next(batches)
-            for group in optimizer.param_groups:
-                group["lr"] = 0.5 * self.lr * (1 + math.cos(math.pi * step / self.steps))
             loss = F.cross_entropy(net(batch), batch.y, ignore_index=self.task.ignore_index)
             check_finite_loss(loss, step, "Proxy training", self.lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            schedule.step()
 
     @torch.no_grad()
     def _evaluate(self, net: nn.Module) -> dict[str, float]:

@@ -120,7 +120,7 @@ class ProxyTrainer:
     def trained(self, arch: Arch) -> tuple[nn.Module, dict[str, float]]:
         """The network of ``arch`` after its proxy training, and its FLOPs and parameters."""
         # weight init, the loader's shuffling and the augmentation draws, on every device
-        torch.manual_seed(self._arch_seed(arch))
+        torch.manual_seed(arch.training_seed(self.seed))
         net = self.build(arch)
         costs = self._measure(net)
         net.to(self.device)
@@ -133,9 +133,6 @@ class ProxyTrainer:
     def training_loss(self, images: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """The loss of one proxy-training batch: cross-entropy (a subclass may add terms)."""
         return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
-
-    def _arch_seed(self, arch: Arch) -> int:
-        return (int(arch.hash[:8], 16) ^ self.seed) % (2**31)
 
     def _batches(self, loader_factory: Any) -> Iterator[dict[str, torch.Tensor]]:
         """Batches on the device, cycling through the loader's epochs."""
