@@ -8,6 +8,9 @@ evaluator and teacher settings), so the figure is about the schedule the pipelin
 JSON object per figure.
 
     python benchmarks/dcsod_seed_stability.py [--archs 16] [--seeds 0 1] [--profile quick]
+    python benchmarks/dcsod_seed_stability.py --distillation off csco.profiles.quick.proxy_steps=80
+
+Trailing arguments are Hydra overrides of that config (a longer proxy schedule, another teacher).
 """
 
 from __future__ import annotations
@@ -30,12 +33,17 @@ from nasforge.utils.resolvers import register_resolvers
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _config(profile: str) -> DictConfig:
+def _config(profile: str, overrides: list[str]) -> DictConfig:
     register_resolvers()
     with initialize_config_dir(config_dir=str(ROOT / "configs"), version_base="1.3"):
         return compose(
             config_name="train",
-            overrides=["experiment=dcsod_cifar10", f"profile={profile}", f"paths.root_dir={ROOT}"],
+            overrides=[
+                "experiment=dcsod_cifar10",
+                f"profile={profile}",
+                f"paths.root_dir={ROOT}",
+                *overrides,
+            ],
         )
 
 
@@ -57,14 +65,21 @@ def main() -> None:
     parser.add_argument("--archs", type=int, default=16, help="architectures labelled (default: 16)")
     parser.add_argument("--seeds", type=int, nargs=2, default=[0, 1], help="the two proxy seeds")
     parser.add_argument("--profile", default="quick", help="CSCO/DCSOD profile (default: quick)")
+    parser.add_argument(
+        "--distillation",
+        choices=["both", "off", "on"],
+        default="both",
+        help="label without the teacher, with it, or both (default: both)",
+    )
+    parser.add_argument("overrides", nargs="*", help="Hydra overrides of experiment=dcsod_cifar10")
     args = parser.parse_args()
-    cfg = _config(args.profile)
+    cfg = _config(args.profile, args.overrides)
     datamodule = build_datamodule(cfg.data)
     space = hydra.utils.instantiate(cfg.space)
     rng = np.random.default_rng(0)
     archs = [space.sample(rng) for _ in range(args.archs)]
     env = environment()
-    for distill in (False, True):
+    for distill in {"both": (False, True), "off": (False,), "on": (True,)}[args.distillation]:
         runs = [_labels(cfg, space, datamodule, archs, seed, distill) for seed in args.seeds]
         (first, first_s), (second, second_s) = runs
         print(
@@ -80,6 +95,8 @@ def main() -> None:
                     "seconds": round(first_s + second_s, 1),
                     "space": space.name,
                     "profile": args.profile,
+                    "proxy_steps": cfg.csco.settings.proxy_steps,
+                    "overrides": args.overrides,
                     **env,
                 }
             ),

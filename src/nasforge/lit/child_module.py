@@ -122,8 +122,9 @@ class ChildModule(L.LightningModule):
     def on_validation_epoch_end(self) -> None:
         values = self.val_metrics.compute()
         self.val_metrics.reset()
+        # the bar shows the monitored metric only: a task may have dozens (per-class IoU)
         for name, value in values.items():
-            self.log(f"val/{name}", value, prog_bar=True)
+            self.log(f"val/{name}", value, prog_bar=name == self.task.monitor)
         monitored = values[self.task.monitor]
         self.val_best.update(monitored)
         self.log(f"val/{self.task.monitor}_best", self.val_best.compute(), prog_bar=True)

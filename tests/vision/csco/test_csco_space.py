@@ -64,6 +64,13 @@ def test_space_is_a_search_space_with_a_config_name(space):
         CSCOSpace(stages=[(16, 1, 4, 1)])
 
 
+@pytest.mark.parametrize(("num_nodes", "max_edges"), [(2, 1), (3, 3), (4, 6), (5, 8)])
+def test_the_default_edge_bound_fits_small_cells(num_nodes, max_edges):
+    small = CSCOSpace(num_nodes=num_nodes)
+    assert small.max_edges == max_edges
+    small.validate(small.sample(np.random.default_rng(0)))
+
+
 def test_samples_are_valid_and_within_the_edge_bound(space):
     rng = np.random.default_rng(0)
     counts = set()

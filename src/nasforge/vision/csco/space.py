@@ -58,7 +58,8 @@ class CSCOSpace:
 
     Args:
         num_nodes: nodes per cell (default: ``13``, the paper's).
-        max_edges: most edges per stage (default: ``2 * (num_nodes - 1)``, twice a chain's).
+        max_edges: most edges per stage (default: ``2 * (num_nodes - 1)``, twice a chain's, capped at
+            every pair of nodes).
         variant: ``"cifar"`` or ``"imagenet"`` macro network (default: ``"cifar"``).
         stages: stage table replacing the variant's, as ``(channels, repeats, stride, expansion)`` rows
             (default: the variant's, :data:`~nasforge.vision.csco.macro.MACROS`).
@@ -320,7 +321,8 @@ def _positive_int(value: Any) -> bool:
 
 
 def _default_max_edges(num_nodes: int) -> int:
-    return 2 * (num_nodes - 1)
+    """Twice a chain's edges, or every edge where a cell has fewer (2 and 3 nodes)."""
+    return min(2 * (num_nodes - 1), num_nodes * (num_nodes - 1) // 2)
 
 
 def _rows(stages: Sequence[StageSpec]) -> list[list[int]]:
