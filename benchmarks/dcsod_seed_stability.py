@@ -42,6 +42,7 @@ def _config(profile: str, overrides: list[str]) -> DictConfig:
                 "experiment=dcsod_cifar10",
                 f"profile={profile}",
                 f"paths.root_dir={ROOT}",
+                "dcsod.teacher.checkpoint=null",  # every pass starts with a fresh teacher
                 *overrides,
             ],
         )

@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from nasforge.checkpoints import CheckpointError
 from nasforge.vision.data import CIFAROODDataModule
 from nasforge.vision.dcsod import DCSODSpace, EvolvingTeacher
 from nasforge.vision.dcsod.evaluator import OODProxyTrainer
@@ -48,6 +49,26 @@ def test_the_best_architecture_becomes_the_teacher_and_its_term_joins_the_loss(c
     expected = F.cross_entropy(logits, labels) + teacher.loss(images, logits)
     torch.testing.assert_close(trainer.training_loss(images, logits, labels), expected)
     assert teacher.loss(images, logits).item() > 0
+
+
+def test_a_resumed_labelling_takes_up_the_saved_teacher(cifar10_dir, cifar100_dir, tmp_path):
+    dm = _data(cifar10_dir, cifar100_dir, ood_val="auto")
+    saved = tmp_path / "teacher.pt"
+    teacher = EvolvingTeacher(checkpoint=saved)
+    rng = np.random.default_rng(2)
+    labels = {arch: _trainer(dm, teacher)(arch)["auroc"] for arch in (SPACE.sample(rng), SPACE.sample(rng))}
+    assert saved.is_file() and teacher.score == max(labels.values())
+
+    resumed = EvolvingTeacher(checkpoint=saved)
+    _trainer(dm, resumed)  # a killed search's new evaluator, before it labels anything
+    assert (resumed.arch, resumed.score, resumed.changes) == (teacher.arch, teacher.score, teacher.changes)
+    images = torch.randn(4, 3, 32, 32)
+    torch.testing.assert_close(resumed.network(images), teacher.network(images))
+    assert not any(p.requires_grad for p in resumed.network.parameters())
+
+    saved.write_bytes(saved.read_bytes()[:100])  # cut short by a killed write
+    with pytest.raises(CheckpointError, match=r"cannot restore the teacher from .*teacher\.pt.*Delete it"):
+        _trainer(dm, EvolvingTeacher(checkpoint=saved))
 
 
 def test_a_validation_split_without_ood_sets_is_refused(cifar10_dir, cifar100_dir):

@@ -9,12 +9,15 @@ temperature-softened class probabilities; the schedule is not public, so when th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from nasforge.checkpoints import CheckpointError, load_checkpoint
 from nasforge.core.arch import Arch
 
 __all__ = ["REFRESH_RULES", "EvolvingTeacher", "distillation_loss"]
@@ -55,9 +58,18 @@ class EvolvingTeacher:
         temperature: softening temperature ``T`` (default: 4.0).
         refresh: ``on_improvement`` (a better architecture becomes the teacher at once) or ``never``
             (the first one stays) (default: ``on_improvement``).
+        checkpoint: file the teacher is written to each time it changes, and restored from by
+            :meth:`restore`, so a resumed search labels on with the teacher it had (default: None,
+            kept in memory only).
     """
 
-    def __init__(self, beta: float = 1.0, temperature: float = 4.0, refresh: str = "on_improvement") -> None:
+    def __init__(
+        self,
+        beta: float = 1.0,
+        temperature: float = 4.0,
+        refresh: str = "on_improvement",
+        checkpoint: str | Path | None = None,
+    ) -> None:
         if beta < 0 or temperature <= 0:
             raise ValueError(
                 f"EvolvingTeacher: need beta >= 0 and temperature > 0, got {beta}, {temperature}"
@@ -69,6 +81,7 @@ class EvolvingTeacher:
         self.score = float("-inf")
         self.network: nn.Module | None = None
         self.changes = 0
+        self.checkpoint = Path(checkpoint) if checkpoint is not None else None
 
     def offer(self, arch: Arch, score: float, network: Callable[[], nn.Module]) -> bool:
         """Make ``arch`` the teacher if the rule says so; whether it did."""
@@ -81,6 +94,36 @@ class EvolvingTeacher:
             parameter.requires_grad_(False)
         self.arch, self.score, self.network = arch, float(score), model
         self.changes += 1
+        self._save()
+        return True
+
+    def _save(self) -> None:
+        if self.checkpoint is None or self.network is None or self.arch is None:
+            return
+        self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.checkpoint.with_name(self.checkpoint.name + ".partial")
+        state = {"state_dict": self.network.state_dict(), "arch": self.arch.to_json(), "score": self.score}
+        torch.save({**state, "changes": self.changes}, partial)
+        os.replace(partial, self.checkpoint)  # a killed write never leaves half a teacher
+
+    def restore(self, build: Callable[[Arch], nn.Module]) -> bool:
+        """Take up the teacher saved in :attr:`checkpoint`, its network made by ``build(arch)``;
+        whether there was one. A file that cannot be read or does not fit stops with its name."""
+        if self.checkpoint is None or not self.checkpoint.is_file():
+            return False
+        where = f"EvolvingTeacher: cannot restore the teacher from {self.checkpoint}"
+        try:
+            saved = load_checkpoint(self.checkpoint)
+            arch = Arch.from_json(saved["arch"], str(self.checkpoint))
+            model = build(arch)
+            model.load_state_dict(saved["state_dict"])
+        except (CheckpointError, KeyError, ValueError, RuntimeError) as error:
+            raise CheckpointError(f"{where}: {error}. Delete it to label on without a teacher.") from error
+        model.eval()
+        for parameter in model.parameters():
+            parameter.requires_grad_(False)
+        self.arch, self.score, self.network = arch, float(saved["score"]), model
+        self.changes = int(saved.get("changes", 1))
         return True
 
     def loss(self, images: Tensor, student_logits: Tensor) -> Tensor:

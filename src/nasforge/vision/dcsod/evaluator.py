@@ -10,12 +10,15 @@ import torch.nn.functional as F
 
 from nasforge.core.arch import Arch
 from nasforge.tasks.ood_metrics import OODDetection
+from nasforge.utils.pylogger import RankedLogger
 from nasforge.vision.csco.evaluator import ProxyTrainer
 from nasforge.vision.dcsod.distill import EvolvingTeacher
 from nasforge.vision.dcsod.network import DCSODNet
 from nasforge.vision.dcsod.space import DCSODSpace
 
 __all__ = ["OODProxyTrainer"]
+
+log = RankedLogger(__name__)
 
 
 class OODProxyTrainer(ProxyTrainer):
@@ -24,7 +27,8 @@ class OODProxyTrainer(ProxyTrainer):
 
     CSCO's proxy schedule (:class:`~nasforge.vision.csco.ProxyTrainer`), with two changes:
     - the loss adds the teacher's distillation term (:class:`EvolvingTeacher`; none: plain
-      cross-entropy), and every labelled architecture is offered to the teacher by its AUROC;
+      cross-entropy), and every labelled architecture is offered to the teacher by its AUROC; a
+      teacher with a saved checkpoint is taken up again, so a resumed search keeps it;
     - the validation split must hold OOD sets (``data.ood_val``); accuracy and loss count its ID
       images, detection all of them (:class:`~nasforge.tasks.ood_metrics.OODDetection`).
 
@@ -55,6 +59,8 @@ class OODProxyTrainer(ProxyTrainer):
         self.teacher, self.score = teacher, score
         near = [name for name in datamodule.near_sets if name in sets] or sets
         self.detection = OODDetection(sets, near, score)  # checks the score now
+        if teacher is not None and teacher.network is None and teacher.restore(self.build):
+            log.info(f"Resumed with the teacher saved in {teacher.checkpoint} ({teacher!r})")
 
     def build(self, arch: Arch) -> DCSODNet:
         """The untrained network of ``arch`` for this data's classes."""
