@@ -88,11 +88,7 @@ class EvolvingTeacher:
         first = self.network is None
         if not (first or (self.refresh == "on_improvement" and score > self.score)):
             return False
-        model = network()
-        model.eval()
-        for parameter in model.parameters():
-            parameter.requires_grad_(False)
-        self.arch, self.score, self.network = arch, float(score), model
+        self.arch, self.score, self.network = arch, float(score), _frozen(network())
         self.changes += 1
         self._save()
         return True
@@ -102,8 +98,8 @@ class EvolvingTeacher:
             return
         self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
         partial = self.checkpoint.with_name(self.checkpoint.name + ".partial")
-        state = {"state_dict": self.network.state_dict(), "arch": self.arch.to_json(), "score": self.score}
-        torch.save({**state, "changes": self.changes}, partial)
+        state = {"state_dict": self.network.state_dict(), "arch": self.arch.to_json()}
+        torch.save({**state, "score": self.score, "changes": self.changes}, partial)
         os.replace(partial, self.checkpoint)  # a killed write never leaves half a teacher
 
     def restore(self, build: Callable[[Arch], nn.Module]) -> bool:
@@ -117,12 +113,10 @@ class EvolvingTeacher:
             arch = Arch.from_json(saved["arch"], str(self.checkpoint))
             model = build(arch)
             model.load_state_dict(saved["state_dict"])
-        except (CheckpointError, KeyError, ValueError, RuntimeError) as error:
+            score = float(saved["score"])
+        except (CheckpointError, KeyError, TypeError, ValueError, RuntimeError) as error:
             raise CheckpointError(f"{where}: {error}. Delete it to label on without a teacher.") from error
-        model.eval()
-        for parameter in model.parameters():
-            parameter.requires_grad_(False)
-        self.arch, self.score, self.network = arch, float(saved["score"]), model
+        self.arch, self.score, self.network = arch, score, _frozen(model)
         self.changes = int(saved.get("changes", 1))
         return True
 
@@ -141,3 +135,11 @@ class EvolvingTeacher:
             f"{type(self).__name__}(beta={self.beta}, temperature={self.temperature}, "
             f"refresh={self.refresh!r}, teacher={teacher}, score={self.score:.4g}, changes={self.changes})"
         )
+
+
+def _frozen(model: nn.Module) -> nn.Module:
+    """``model`` in eval mode without gradients: a teacher only answers."""
+    model.eval()
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model
