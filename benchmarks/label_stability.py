@@ -46,9 +46,14 @@ def _config(experiment: str, profile: str, overrides: list[str]) -> DictConfig:
                 *overrides,
             ],
         )
-    if cfg.get("dcsod") and cfg.dcsod.teacher is not None:
+    if _has_teacher(cfg):
         cfg.dcsod.teacher.checkpoint = None  # every pass starts with a fresh teacher, never a saved one
     return cfg
+
+
+def _has_teacher(cfg: DictConfig) -> bool:
+    """Whether the experiment distils from an evolving teacher (DCSOD's, unless set to null)."""
+    return cfg.get("dcsod") is not None and cfg.dcsod.teacher is not None
 
 
 def _labels(
@@ -91,11 +96,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     archs = [space.sample(rng) for _ in range(args.archs)]
     env = environment()
-    passes = (
-        {"both": (False, True), "off": (False,), "on": (True,)}[args.distillation]
-        if "dcsod" in cfg
-        else (None,)
-    )
+    passes = {"both": (False, True), "off": (False,), "on": (True,)}[args.distillation]
+    if not _has_teacher(cfg):
+        passes = (None,)  # the experiment's evaluator as configured
     for distill in passes:
         runs = [_labels(cfg, space, datamodule, archs, seed, distill) for seed in args.seeds]
         (first, first_s), (second, second_s) = runs
