@@ -113,11 +113,10 @@ class EvolvingTeacher:
             arch = Arch.from_json(saved["arch"], str(self.checkpoint))
             model = build(arch)
             model.load_state_dict(saved["state_dict"])
-            score = float(saved["score"])
+            score, changes = float(saved["score"]), int(saved["changes"])
         except (CheckpointError, KeyError, TypeError, ValueError, RuntimeError) as error:
             raise CheckpointError(f"{where}: {error}. Delete it to label on without a teacher.") from error
-        self.arch, self.score, self.network = arch, score, _frozen(model)
-        self.changes = int(saved.get("changes", 1))
+        self.arch, self.score, self.network, self.changes = arch, score, _frozen(model), changes
         return True
 
     def loss(self, images: Tensor, student_logits: Tensor) -> Tensor:
