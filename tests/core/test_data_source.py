@@ -42,4 +42,21 @@ def test_generated_sample_is_written_once_and_flagged(tmp_path: Path):
     )
     assert first == second and first.generated and "planted signal" in first.note
     assert len(calls) == 1 and (Path(first.path) / "sample.bin").is_file()
-    assert not list((tmp_path / "gen").glob("*.tmp"))
+    assert [p.name for p in (tmp_path / "gen").iterdir()] == ["s1"]
+
+
+def test_a_sample_written_by_another_run_meanwhile_is_kept(tmp_path: Path):
+    """Two runs that both find no sample write it at once; the second to finish keeps the first's."""
+    gen = tmp_path / "gen"
+
+    def other(folder: Path) -> None:
+        (folder / "sample.bin").write_text("other")
+
+    def write(folder: Path) -> None:
+        if not (gen / "s1").exists():  # the other run finishes while this one is writing
+            resolve_source("cifar10", None, None, str(gen), "s1", other)
+        (folder / "sample.bin").write_text("mine")
+
+    source = resolve_source("cifar10", None, None, str(gen), "s1", write)
+    assert (Path(source.path) / "sample.bin").read_text() == "other"
+    assert [p.name for p in gen.iterdir()] == ["s1"]

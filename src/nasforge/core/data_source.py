@@ -2,7 +2,7 @@
 
 A path the user names must exist. With no path, the dataset's default location is used; when that is
 absent too, a synthetic sample in the dataset's own format is written once under ``synthetic_dir``
-(atomically, through a temporary folder) and read through the same reader, and the run is marked as
+(atomically, through a private temporary folder) and read through the same reader, and the run is marked as
 generated. Every domain's DataModules share this; each supplies its own ``write_sample`` callback.
 """
 
@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from nasforge.core.atomic_folder import private_temp, publish
 
 __all__ = ["DataSource", "resolve_source"]
 
@@ -31,11 +33,13 @@ class DataSource:
 
 def _generated_sample(folder: Path, write_sample: Callable[[Path], None]) -> Path:
     if not folder.is_dir():
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        write_sample(tmp)
-        tmp.rename(folder)
+        tmp = private_temp(folder)
+        try:
+            write_sample(tmp)
+            publish(tmp, folder, Path.is_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return folder
 
 

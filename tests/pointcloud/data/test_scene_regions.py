@@ -50,6 +50,23 @@ def test_the_cache_is_built_once_and_reused(tmp_path: Path):
     assert load_split(tmp_path / "cache", "train", meta["splits"]["train"])[0].hist is None
 
 
+def test_a_cache_built_by_another_run_meanwhile_is_kept_and_both_runs_go_on(tmp_path: Path):
+    """Runs started side by side build the same cache at once; neither may break the other."""
+    folder = tmp_path / "cache"
+    splits = {"train": ["a"], "test": ["b"]}
+    inner: list[dict] = []
+
+    def read(handle):
+        if not inner:  # the other run starts and finishes while this one is half-way
+            inner.append(build_cache(folder, splits, lambda h: _raw(h, ord(h)), grid=0.2, num_classes=2))
+        return _raw(handle, ord(handle))
+
+    meta = build_cache(folder, splits, read, grid=0.2, num_classes=2)
+    assert meta == inner[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]
+    assert len(load_split(folder, "test", meta["splits"]["test"])[0]) > 0
+
+
 def test_a_failing_read_leaves_no_cache_that_looks_finished(tmp_path: Path):
     def read(handle):
         if handle == "bad":

@@ -2,8 +2,9 @@
 
 ``<cache_dir>/<dataset>-<key>/<split>/<k>.{pos,x,y,hist}.npy`` plus ``meta.json``. The key hashes
 the preprocessing options and the identity of every source file, so other options or a replaced file
-give another folder. The folder is written under a temporary name and renamed once complete, so a
-killed run never leaves a cache that looks finished. ``hist`` (vote splits only) counts, for every
+give another folder. The folder is written under a private temporary name and renamed once complete
+(:mod:`nasforge.core.atomic_folder`), so a killed run never leaves a cache that looks finished and
+runs started side by side do not trip over each other. ``hist`` (vote splits only) counts, for every
 subsampled point, the original points of each class in its voxel: the full-resolution confusion
 matrix comes from it (:class:`~nasforge.tasks.segmentation.SegmentationTask`).
 """
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 from rich.progress import Progress
 
+from nasforge.core.atomic_folder import private_temp, publish
 from nasforge.pointcloud.ops import grid_subsample
 
 __all__ = ["CACHE_VERSION", "RawScene", "Scene", "build_cache", "cache_key", "load_split", "subsample_scene"]
@@ -98,27 +100,42 @@ def build_cache(
     meta_file = folder / "meta.json"
     if meta_file.is_file():
         return json.loads(meta_file.read_text())
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = private_temp(folder)
+    try:
+        meta = _write_scenes(tmp, splits, read, grid, num_classes, vote_splits, title=folder.name)
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+        publish(tmp, folder, lambda found: (found / "meta.json").is_file())
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return json.loads(meta_file.read_text())
+
+
+def _write_scenes(
+    folder: Path,
+    splits: Mapping[str, Sequence[Any]],
+    read: Callable[[Any], RawScene],
+    grid: float,
+    num_classes: int,
+    vote_splits: Sequence[str],
+    title: str,
+) -> dict[str, Any]:
     meta: dict[str, Any] = {"version": CACHE_VERSION, "grid": grid, "splits": {}, "skipped_rows": {}}
     total = sum(len(handles) for handles in splits.values())
     with Progress(transient=True) as progress:
-        task = progress.add_task(f"Preprocessing {folder.name} (grid {grid} m)", total=total)
+        task = progress.add_task(f"Preprocessing {title} (grid {grid} m)", total=total)
         for split, handles in splits.items():
-            (tmp / split).mkdir(parents=True)
+            (folder / split).mkdir(parents=True)
             names = []
             for k, handle in enumerate(handles):
                 raw = read(handle)
                 for name, array in subsample_scene(raw, grid, num_classes, split in vote_splits).items():
-                    np.save(tmp / split / f"{k}.{name}.npy", array)
+                    np.save(folder / split / f"{k}.{name}.npy", array)
                 names.append(raw.name)
                 if raw.skipped_rows:
                     meta["skipped_rows"][raw.name] = raw.skipped_rows
                 progress.advance(task)
             meta["splits"][split] = names
-    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
     return meta
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,18 +101,6 @@ def write_meta(folder: Path, meta: dict) -> None:
     tmp = folder / "meta.json.tmp"
     tmp.write_text(json.dumps(meta, indent=2, sort_keys=False))
     os.replace(tmp, folder / "meta.json")
-
-
-def remove_stale_temps(cache_dir: Path, name: str) -> None:
-    """Delete temp folders of ``name`` left by preprocessing runs whose process is gone."""
-    for tmp in cache_dir.glob(f".tmp-{name}-*"):
-        try:
-            pid = int(tmp.name.rsplit("-", 2)[-2])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(tmp, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError, OSError):
-            continue
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import secrets
 import shutil
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from nasforge.core.atomic_folder import private_temp, publish
 from nasforge.recsys.data.cache import (
     CACHE_VERSION,
     CacheInfo,
     cache_key,
     load_complete,
-    remove_stale_temps,
     source_identity,
     write_meta,
 )
@@ -112,15 +110,12 @@ def preprocess(
         log.log(level, f"Reusing preprocessed {dataset} cache {folder} (data.path={path})")
         return CacheInfo(folder, meta, reused=True)
 
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(cache_dir, name)
-    tmp = cache_dir / f".tmp-{name}-{os.getpid()}-{secrets.token_hex(3)}"
-    tmp.mkdir()
+    tmp = private_temp(folder)
     try:
         meta = _build(reader, options, tmp, progress)
         meta["report"]["source"] = identity
         write_meta(tmp, meta)
-        _publish(tmp, folder, replace=force)
+        publish(tmp, folder, lambda found: load_complete(found) is not None, replace=force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -218,18 +213,3 @@ def _build(reader: CTRReader, options: PreprocessOptions, folder: Path, progress
 
 def _day(part: str) -> int:
     return int(part.split("_", 1)[1]) if part.startswith("day_") else -1
-
-
-def _publish(tmp: Path, folder: Path, replace: bool) -> None:
-    """Rename the finished temp folder into place (replacing an incomplete or forced-out one).
-
-    If another process published a complete cache meanwhile, that one is kept (same content).
-    """
-    if folder.exists() and not replace and load_complete(folder) is not None:
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
-    if folder.exists():
-        old = folder.with_name(f".old-{folder.name}-{os.getpid()}-{secrets.token_hex(3)}")
-        os.rename(folder, old)
-        shutil.rmtree(old, ignore_errors=True)
-    os.rename(tmp, folder)
