@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["private_temp", "publish", "remove_stale_temps"]
+__all__ = ["building", "private_temp", "publish", "remove_stale_temps"]
 
 
 def remove_stale_temps(parent: Path, name: str) -> None:
@@ -61,3 +62,16 @@ def publish(tmp: Path, folder: Path, is_complete: Callable[[Path], bool], replac
         shutil.rmtree(tmp, ignore_errors=True)
         return False
     return True
+
+
+@contextmanager
+def building(folder: Path, is_complete: Callable[[Path], bool], replace: bool = False) -> Iterator[Path]:
+    """A private temporary folder to write ``folder``'s content into: published (:func:`publish`)
+    when the block ends, deleted when it raises, so nothing half-written is left either way."""
+    tmp = private_temp(folder)
+    try:
+        yield tmp
+        publish(tmp, folder, is_complete, replace)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -2,19 +2,18 @@
 
 A path the user names must exist. With no path, the dataset's default location is used; when that is
 absent too, a synthetic sample in the dataset's own format is written once under ``synthetic_dir``
-(atomically, through a private temporary folder) and read through the same reader, and the run is marked as
-generated. Every domain's DataModules share this; each supplies its own ``write_sample`` callback.
+(atomically, through a private temporary folder) and read through the same reader, and the run is
+marked as generated. Every domain's DataModules share this; each supplies its own ``write_sample`` callback.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from nasforge.core.atomic_folder import private_temp, publish
+from nasforge.core.atomic_folder import building
 
 __all__ = ["DataSource", "resolve_source"]
 
@@ -33,13 +32,8 @@ class DataSource:
 
 def _generated_sample(folder: Path, write_sample: Callable[[Path], None]) -> Path:
     if not folder.is_dir():
-        tmp = private_temp(folder)
-        try:
+        with building(folder, Path.is_dir) as tmp:
             write_sample(tmp)
-            publish(tmp, folder, Path.is_dir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     return folder
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 import torch
 from rich.progress import Progress
 
-from nasforge.core.atomic_folder import private_temp, publish
+from nasforge.core.atomic_folder import building
 from nasforge.pointcloud.ops import grid_subsample
 
 __all__ = ["CACHE_VERSION", "RawScene", "Scene", "build_cache", "cache_key", "load_split", "subsample_scene"]
@@ -100,43 +99,27 @@ def build_cache(
     meta_file = folder / "meta.json"
     if meta_file.is_file():
         return json.loads(meta_file.read_text())
-    tmp = private_temp(folder)
-    try:
-        meta = _write_scenes(tmp, splits, read, grid, num_classes, vote_splits, title=folder.name)
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-        publish(tmp, folder, lambda found: (found / "meta.json").is_file())
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return json.loads(meta_file.read_text())
-
-
-def _write_scenes(
-    folder: Path,
-    splits: Mapping[str, Sequence[Any]],
-    read: Callable[[Any], RawScene],
-    grid: float,
-    num_classes: int,
-    vote_splits: Sequence[str],
-    title: str,
-) -> dict[str, Any]:
     meta: dict[str, Any] = {"version": CACHE_VERSION, "grid": grid, "splits": {}, "skipped_rows": {}}
     total = sum(len(handles) for handles in splits.values())
-    with Progress(transient=True) as progress:
-        task = progress.add_task(f"Preprocessing {title} (grid {grid} m)", total=total)
+    with (
+        building(folder, lambda found: (found / "meta.json").is_file()) as tmp,
+        Progress(transient=True) as progress,
+    ):
+        task = progress.add_task(f"Preprocessing {folder.name} (grid {grid} m)", total=total)
         for split, handles in splits.items():
-            (folder / split).mkdir(parents=True)
+            (tmp / split).mkdir(parents=True)
             names = []
             for k, handle in enumerate(handles):
                 raw = read(handle)
                 for name, array in subsample_scene(raw, grid, num_classes, split in vote_splits).items():
-                    np.save(folder / split / f"{k}.{name}.npy", array)
+                    np.save(tmp / split / f"{k}.{name}.npy", array)
                 names.append(raw.name)
                 if raw.skipped_rows:
                     meta["skipped_rows"][raw.name] = raw.skipped_rows
                 progress.advance(task)
             meta["splits"][split] = names
-    return meta
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+    return json.loads(meta_file.read_text())
 
 
 def load_split(folder: Path, split: str, names: Sequence[str]) -> list[Scene]:

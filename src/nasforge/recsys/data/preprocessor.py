@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nasforge.core.atomic_folder import private_temp, publish
+from nasforge.core.atomic_folder import building
 from nasforge.recsys.data.cache import (
     CACHE_VERSION,
     CacheInfo,
@@ -110,15 +109,10 @@ def preprocess(
         log.log(level, f"Reusing preprocessed {dataset} cache {folder} (data.path={path})")
         return CacheInfo(folder, meta, reused=True)
 
-    tmp = private_temp(folder)
-    try:
+    with building(folder, lambda found: load_complete(found) is not None, replace=force) as tmp:
         meta = _build(reader, options, tmp, progress)
         meta["report"]["source"] = identity
         write_meta(tmp, meta)
-        publish(tmp, folder, lambda found: load_complete(found) is not None, replace=force)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     info = CacheInfo(folder, json.loads(json.dumps(meta)))  # same types as a reused cache's meta
     log.info(format_report(info))
     return info
