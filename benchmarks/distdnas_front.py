@@ -1,20 +1,22 @@
 """DistDNAS on generated Criteo Terabyte days: the AUC-FLOPs front of a cost-weight sweep against DLRM,
 DCN-v2 and (optionally) the NASRec model, and per-day parallel search against one sequential search.
 
-Each point is ``train.py`` as a user starts it, on the same data and seed. The searches are the quick
-profile's (one Ray task per training day, 2 workers on this 2-core machine); the first cost weight
-also runs ``pipeline.compare_sequential=true``, which times the single search over all days in the
-same run. FLOPs are per example, counted by torch's flop counter on the trained model.
-Prints one JSON object per figure and writes the front as a PNG.
+Each point is ``train.py`` as a user starts it, on the same data, once per seed (each seed
+searches, retrains and tests anew). The searches are the quick profile's (one Ray task per training
+day, 2 workers on this 2-core machine); the first cost weight at the first seed also runs
+``pipeline.compare_sequential=true``, which times the single search over all days in the same run.
+FLOPs are per example, counted by torch's flop counter on the trained model. Prints one JSON object
+per run and per figure (the means over seeds) and writes the front of the means as a PNG.
 
     python benchmarks/distdnas_front.py
-    python benchmarks/distdnas_front.py --cost-weights 0 0.02 0.1 0.3 --nasrec --png front.png
+    python benchmarks/distdnas_front.py --cost-weights 0 0.01 0.05 --seeds 12345 1 2 --png front.png
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,7 +59,7 @@ def model_flops(folder: Path) -> int:
     return count_flops(net, torch.zeros(1, net.num_dense), torch.zeros(1, net.num_sparse, dtype=torch.long))
 
 
-def plot(points: list[dict], baselines: list[dict], path: Path) -> None:
+def plot(points: list[dict], baselines: list[dict], path: Path, seeds: int) -> None:
     fig = Figure(figsize=(6, 4), layout="constrained")
     ax = fig.subplots()
     ordered = sorted(points, key=lambda p: p["flops"])
@@ -70,74 +72,118 @@ def plot(points: list[dict], baselines: list[dict], path: Path) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())  # the decade labels only: minor ones overlap
     ax.set_xlabel("FLOPs per example")
     ax.set_ylabel("test AUC")
-    ax.set_title("Generated Criteo Terabyte days (quick profile)", fontsize=9)
+    ax.set_title(f"Generated Criteo Terabyte days (quick profile), mean of {seeds} seed(s)", fontsize=9)
     ax.legend(fontsize=7)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
+
+
+def mean_over_seeds(runs: list[dict], key: str) -> dict:
+    """One figure per value of ``key``: the mean test AUC, LogLoss and FLOPs over the seeds' runs, and
+    each seed's AUC."""
+    groups: dict = {}
+    for r in runs:
+        groups.setdefault(r[key], []).append(r)
+    return {
+        value: {
+            key: value,
+            "test_auc": round(statistics.fmean(r["test_auc"] for r in group), 4),
+            "test_logloss": round(statistics.fmean(r["test_logloss"] for r in group), 4),
+            "flops": round(statistics.fmean(r["flops"] for r in group)),
+            "auc_by_seed": {r["seed"]: round(r["test_auc"], 4) for r in group},
+        }
+        for value, group in groups.items()
+    }
+
+
+def search_point(weight: float, seed: int, folder: Path, with_sequential: bool, verbose: bool) -> dict:
+    """One quick DistDNAS run at cost weight ``weight``; with ``with_sequential``, also the
+    search-wall-time figure of its one-search baseline."""
+    extra = [f"distdnas.profiles.quick.cost_weight={weight}", f"seed={seed}"]
+    if with_sequential:
+        extra.append("pipeline.compare_sequential=true")
+    metrics, wall = run("distdnas_criteo_terabyte", folder, extra, verbose)
+    point = {
+        "cost_weight": weight,
+        "seed": seed,
+        "test_auc": metrics["retrain/0/test_auc"],
+        "test_logloss": metrics["retrain/0/test_logloss"],
+        "flops": metrics["retrain/0/flops"],
+        "params": metrics["retrain/0/params"],
+        "modules_kept": metrics["search/modules_kept"],
+        "run_s": round(wall, 1),
+    }
+    if with_sequential:
+        point["sequential"] = {
+            "days": metrics["search/days"],
+            "workers": 2,
+            "parallel_wall_s": round(metrics["search/parallel_wall_s"], 1),
+            "day_wall_s_sum": round(metrics["search/day_wall_s_sum"], 1),
+            "sequential_wall_s": round(metrics["search/sequential_wall_s"], 1),
+            "same_arch": metrics["search/sequential_same_arch"],
+            "distributed_test_auc": metrics["retrain/0/test_auc"],
+            "sequential_test_auc": metrics.get("retrain/1/test_auc", metrics["retrain/0/test_auc"]),
+            "distributed_flops": metrics["retrain/0/flops"],
+            "sequential_flops": metrics.get("retrain/1/flops", metrics["retrain/0/flops"]),
+        }
+    return point
+
+
+def baseline_point(model: str, experiment: str, seed: int, folder: Path, verbose: bool) -> dict:
+    """One baseline run (``data=criteo_terabyte``) and its FLOPs per example."""
+    metrics, wall = run(experiment, folder, [DATA, f"seed={seed}"], verbose)
+    flops = metrics["best/flops"] if model == "nasrec" else model_flops(folder)
+    return {
+        "model": model,
+        "seed": seed,
+        "test_auc": metrics["test/auc"],
+        "test_logloss": metrics["test/logloss"],
+        "flops": flops,
+        "run_s": round(wall, 1),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--cost-weights", nargs="+", type=float, default=[0.0, 0.02, 0.1, 0.3])
-    parser.add_argument("--nasrec", action="store_true", help="also the NASRec one-shot model (about 5 min)")
+    parser.add_argument("--cost-weights", nargs="+", type=float, default=[0.0, 0.01, 0.05, 0.2])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[12345])
+    parser.add_argument(
+        "--nasrec", action="store_true", help="also the NASRec one-shot model (about 5 min a seed)"
+    )
     parser.add_argument("--png", type=Path, default=ROOT / "benchmarks" / "figures" / "distdnas_front.png")
     parser.add_argument("--verbose", action="store_true", help="show the runs' output")
     args = parser.parse_args()
     env = environment()
-    points, baselines = [], []
+    names = [("dlrm", "dlrm_criteo"), ("dcn_v2", "dcn_v2_criteo")]
+    if args.nasrec:
+        names.append(("nasrec", "nasrec_criteo"))
+    searches, baselines = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, weight in enumerate(args.cost_weights):
-            extra = [f"distdnas.profiles.quick.cost_weight={weight}"]
-            if i == 0:
-                extra.append("pipeline.compare_sequential=true")
-            metrics, wall = run(
-                "distdnas_criteo_terabyte", Path(tmp) / f"distdnas-{weight}", extra, args.verbose
-            )
-            point = {
-                "cost_weight": weight,
-                "test_auc": metrics["retrain/0/test_auc"],
-                "test_logloss": metrics["retrain/0/test_logloss"],
-                "flops": metrics["retrain/0/flops"],
-                "params": metrics["retrain/0/params"],
-                "modules_kept": metrics["search/modules_kept"],
-                "run_s": round(wall, 1),
-            }
-            points.append(point)
-            print(json.dumps({"figure": "distdnas_front", **point, **env}))
-            if i == 0:
-                sequential = {
-                    "figure": "distdnas_search_wall",
-                    "days": metrics["search/days"],
-                    "workers": 2,
-                    "parallel_wall_s": round(metrics["search/parallel_wall_s"], 1),
-                    "day_wall_s_sum": round(metrics["search/day_wall_s_sum"], 1),
-                    "sequential_wall_s": round(metrics["search/sequential_wall_s"], 1),
-                    "same_arch": metrics["search/sequential_same_arch"],
-                    "distributed_test_auc": metrics["retrain/0/test_auc"],
-                    "sequential_test_auc": metrics.get("retrain/1/test_auc", metrics["retrain/0/test_auc"]),
-                    "distributed_flops": metrics["retrain/0/flops"],
-                    "sequential_flops": metrics.get("retrain/1/flops", metrics["retrain/0/flops"]),
-                }
-                print(json.dumps({**sequential, **env}))
-        names = [("dlrm", "dlrm_criteo", [DATA]), ("dcn_v2", "dcn_v2_criteo", [DATA])]
-        if args.nasrec:
-            names.append(("nasrec", "nasrec_criteo", [DATA]))
-        for model, experiment, extra in names:
-            folder = Path(tmp) / model
-            metrics, wall = run(experiment, folder, extra, args.verbose)
-            flops = metrics["best/flops"] if model == "nasrec" else model_flops(folder)
-            baseline = {
-                "model": model,
-                "test_auc": metrics["test/auc"],
-                "test_logloss": metrics["test/logloss"],
-                "flops": flops,
-                "run_s": round(wall, 1),
-            }
-            baselines.append(baseline)
-            print(json.dumps({"figure": "distdnas_front_baseline", **baseline, **env}))
-    plot(points, baselines, args.png)
+        for seed in args.seeds:
+            for weight in args.cost_weights:
+                folder = Path(tmp) / f"distdnas-{weight}-{seed}"
+                with_sequential = seed == args.seeds[0] and weight == args.cost_weights[0]
+                point = search_point(weight, seed, folder, with_sequential, args.verbose)
+                sequential = point.pop("sequential", None)
+                searches.append(point)
+                print(json.dumps({"figure": "distdnas_run", **point, **env}), flush=True)
+                if sequential is not None:
+                    print(json.dumps({"figure": "distdnas_search_wall", **sequential, **env}), flush=True)
+            for model, experiment in names:
+                baseline = baseline_point(
+                    model, experiment, seed, Path(tmp) / f"{model}-{seed}", args.verbose
+                )
+                baselines.append(baseline)
+                print(json.dumps({"figure": "distdnas_baseline_run", **baseline, **env}), flush=True)
+    points = list(mean_over_seeds(searches, "cost_weight").values())
+    means = list(mean_over_seeds(baselines, "model").values())
+    for point in points:
+        print(json.dumps({"figure": "distdnas_front", **point, **env}))
+    for mean in means:
+        print(json.dumps({"figure": "distdnas_front_baseline", **mean, **env}))
+    plot(points, means, args.png, len(args.seeds))
     print(json.dumps({"figure": "distdnas_front_png", "path": str(args.png.relative_to(ROOT))}))
 
 
