@@ -150,15 +150,15 @@ def main() -> None:
     parser.add_argument("--cost-weights", nargs="+", type=float, default=[0.0, 0.01, 0.05, 0.2])
     parser.add_argument("--seeds", nargs="+", type=int, default=[12345])
     parser.add_argument(
-        "--nasrec", action="store_true", help="also the NASRec one-shot model (about 5 min a seed)"
+        "--nasrec",
+        action="store_true",
+        help="also the NASRec one-shot model, at the first seed only (about 5 min)",
     )
     parser.add_argument("--png", type=Path, default=ROOT / "benchmarks" / "figures" / "distdnas_front.png")
     parser.add_argument("--verbose", action="store_true", help="show the runs' output")
     args = parser.parse_args()
     env = environment()
     names = [("dlrm", "dlrm_criteo"), ("dcn_v2", "dcn_v2_criteo")]
-    if args.nasrec:
-        names.append(("nasrec", "nasrec_criteo"))
     searches, baselines = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
@@ -171,7 +171,8 @@ def main() -> None:
                 print(json.dumps({"figure": "distdnas_run", **point, **env}), flush=True)
                 if sequential is not None:
                     print(json.dumps({"figure": "distdnas_search_wall", **sequential, **env}), flush=True)
-            for model, experiment in names:
+            nasrec = [("nasrec", "nasrec_criteo")] if args.nasrec and seed == args.seeds[0] else []
+            for model, experiment in names + nasrec:
                 baseline = baseline_point(
                     model, experiment, seed, Path(tmp) / f"{model}-{seed}", args.verbose
                 )
