@@ -9,7 +9,8 @@ FLOPs are per example, counted by torch's flop counter on the trained model. Pri
 per run and per figure (the means over seeds) and writes the front of the means as a PNG.
 
     python benchmarks/distdnas_front.py
-    python benchmarks/distdnas_front.py --cost-weights 0 0.01 0.05 --seeds 12345 1 2 --png front.png
+    python benchmarks/distdnas_front.py --cost-weights 0 0.01 0.05 --seeds 12345 1 2 > front.jsonl
+    python benchmarks/distdnas_front.py --cost-weights 0.005 --seeds 12345 1 2 --previous front.jsonl
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def plot(points: list[dict], baselines: list[dict], path: Path, seeds: int) -> N
 
 def mean_over_seeds(runs: list[dict], key: str) -> dict:
     """One figure per value of ``key``: the mean test AUC, LogLoss and FLOPs over the seeds' runs, and
-    each seed's AUC."""
+    each seed's AUC and FLOPs."""
     groups: dict = {}
     for r in runs:
         groups.setdefault(r[key], []).append(r)
@@ -91,6 +92,7 @@ def mean_over_seeds(runs: list[dict], key: str) -> dict:
             "test_logloss": round(statistics.fmean(r["test_logloss"] for r in group), 4),
             "flops": round(statistics.fmean(r["flops"] for r in group)),
             "auc_by_seed": {r["seed"]: round(r["test_auc"], 4) for r in group},
+            "flops_by_seed": {r["seed"]: r["flops"] for r in group},
         }
         for value, group in groups.items()
     }
@@ -143,6 +145,18 @@ def baseline_point(model: str, experiment: str, seed: int, folder: Path, verbose
     }
 
 
+def previous_runs(path: Path) -> tuple[list[dict], list[dict]]:
+    """The search and baseline runs an earlier call of this script printed to ``path``."""
+    searches, baselines = [], []
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        if record["figure"] == "distdnas_run":
+            searches.append(record)
+        elif record["figure"] == "distdnas_baseline_run":
+            baselines.append(record)
+    return searches, baselines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -155,16 +169,25 @@ def main() -> None:
         help="also the NASRec one-shot model, at the first seed only (about 5 min)",
     )
     parser.add_argument("--png", type=Path, default=ROOT / "benchmarks" / "figures" / "distdnas_front.png")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        help="an earlier run's output (JSON lines): its runs join the front, the baselines it measured "
+        "are not run again, nor is the sequential search",
+    )
     parser.add_argument("--verbose", action="store_true", help="show the runs' output")
     args = parser.parse_args()
     env = environment()
     names = [("dlrm", "dlrm_criteo"), ("dcn_v2", "dcn_v2_criteo")]
-    searches, baselines = [], []
+    searches, baselines = previous_runs(args.previous) if args.previous else ([], [])
+    measured = {(b["model"], b["seed"]) for b in baselines}
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             for weight in args.cost_weights:
                 folder = Path(tmp) / f"distdnas-{weight}-{seed}"
-                with_sequential = seed == args.seeds[0] and weight == args.cost_weights[0]
+                with_sequential = (
+                    not args.previous and seed == args.seeds[0] and weight == args.cost_weights[0]
+                )
                 point = search_point(weight, seed, folder, with_sequential, args.verbose)
                 sequential = point.pop("sequential", None)
                 searches.append(point)
@@ -173,6 +196,8 @@ def main() -> None:
                     print(json.dumps({"figure": "distdnas_search_wall", **sequential, **env}), flush=True)
             nasrec = [("nasrec", "nasrec_criteo")] if args.nasrec and seed == args.seeds[0] else []
             for model, experiment in names + nasrec:
+                if (model, seed) in measured:
+                    continue
                 baseline = baseline_point(
                     model, experiment, seed, Path(tmp) / f"{model}-{seed}", args.verbose
                 )
@@ -184,7 +209,7 @@ def main() -> None:
         print(json.dumps({"figure": "distdnas_front", **point, **env}))
     for mean in means:
         print(json.dumps({"figure": "distdnas_front_baseline", **mean, **env}))
-    plot(points, means, args.png, len(args.seeds))
+    plot(points, means, args.png, len({r["seed"] for r in searches}))
     print(json.dumps({"figure": "distdnas_front_png", "path": str(args.png.relative_to(ROOT))}))
 
 
