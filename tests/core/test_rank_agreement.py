@@ -1,13 +1,19 @@
-"""Spearman and top-k overlap against hand-computed cases (scipy-free)."""
+"""Spearman, top-k overlap and the paired tau difference against hand-computed cases (scipy-free)."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from nasforge.core.predictors.kendall_tau import kendall_tau
-from nasforge.core.predictors.rank_agreement import average_ranks, spearman, top_k_overlap
+from nasforge.core.predictors.rank_agreement import (
+    average_ranks,
+    paired_tau_difference,
+    spearman,
+    top_k_overlap,
+)
 
 
 def test_average_ranks_share_ties():
@@ -32,3 +38,23 @@ def test_top_k_overlap_counts_shared_best():
     assert top_k_overlap(scores, truth, 2) == 0.5  # best by scores {0, 1}, by truth {1, 2}
     assert top_k_overlap(scores, truth, 4) == 1.0
     assert top_k_overlap(truth, truth, 3) == 1.0
+
+
+def test_paired_tau_difference_is_the_difference_of_the_taus_with_an_interval_around_it():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=60)
+    good = truth + rng.normal(scale=0.3, size=60)
+    poor = truth + rng.normal(scale=3.0, size=60)
+    difference, low, high = paired_tau_difference(good, poor, truth, resamples=500)
+    assert difference == pytest.approx(kendall_tau(good, truth) - kendall_tau(poor, truth))
+    assert 0 < low < difference < high  # a clearly better scorer: the interval excludes zero
+    assert paired_tau_difference(good, good, truth, resamples=50) == (0.0, 0.0, 0.0)
+    _, low, high = paired_tau_difference(poor, poor + rng.normal(scale=0.01, size=60), truth, resamples=500)
+    assert low < 0 < high  # two near-equal scorers: it holds zero
+
+
+def test_paired_tau_difference_names_unequal_lengths_and_bad_settings():
+    with pytest.raises(ValueError, match="3, 2 and 3 values"):
+        paired_tau_difference([1, 2, 3], [1, 2], [1, 2, 3])
+    with pytest.raises(ValueError, match="resamples must be >= 1"):
+        paired_tau_difference([1, 2], [1, 2], [1, 2], resamples=0)

@@ -17,7 +17,7 @@ import numpy as np
 from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.label_quality import explained_tau
 from nasforge.core.predictors import ArchPredictor
-from nasforge.core.predictors.rank_agreement import spearman, top_k_overlap
+from nasforge.core.predictors.rank_agreement import paired_tau_difference, spearman, top_k_overlap
 from nasforge.core.search.path_set import distinct_samples
 from nasforge.pipeline import (
     PredictorResult,
@@ -50,6 +50,11 @@ class RankingStudyStage:
     best of the random architectures: a search that cannot beat the best of a few random
     architectures trained alike did not earn its cost.
 
+    Every supernet scorer after the first is set against the first: its Kendall tau minus the
+    first's, with a paired bootstrap interval over the architectures
+    (:func:`~nasforge.core.predictors.rank_agreement.paired_tau_difference`), so "ranks better" is
+    told apart from the noise of a tau over a few dozen architectures.
+
     Args:
         space: the space the architectures are drawn from (the supernets').
         evaluator: partial completed with ``supernet=`` and ``datamodule=`` into ``arch -> metrics``.
@@ -64,6 +69,7 @@ class RankingStudyStage:
         seed: seeds the draw of the architectures (default: ``0``).
         searched_stage: the retrain stage of the search, compared with the best random architecture
             (default: ``None``).
+        bootstrap_resamples: resamples of the interval of a tau difference (default: ``2000``).
         name: stage name (default: ``"ranking"``).
     """
 
@@ -84,6 +90,7 @@ class RankingStudyStage:
         top: int = 5,
         seed: int = 0,
         searched_stage: str | None = None,
+        bootstrap_resamples: int = 2000,
         name: str = "ranking",
     ) -> None:
         if num_archs == 1 or num_archs < 0:
@@ -93,6 +100,7 @@ class RankingStudyStage:
         self.predictor_stage, self.child_key, self.top, self.seed = predictor_stage, child_key, top, seed
         self.metrics = dict(metrics or {"auc": "max", "logloss": "min"})
         self.searched_stage, self.name = searched_stage, name
+        self.bootstrap_resamples = bootstrap_resamples
 
     @property
     def consumes(self) -> dict[str, type[StageResult]]:
@@ -118,10 +126,14 @@ class RankingStudyStage:
         truth = self._stand_alone(context, archs, out)
         scores = self._scores(context, archs)
         rows = self._agreement(scores, truth)
+        differences = self._tau_differences(scores, truth)
         metrics: dict[str, Any] = {f"{self.name}/architectures": len(archs)}
         for row in rows:
             for measure in ("kendall_tau", "spearman", f"top{self.top}_overlap"):
                 metrics[f"{self.name}/{row['scorer']}/{row['metric']}_{measure}"] = row[measure]
+        for d in differences:
+            key = f"{self.name}/{d['scorer']}_vs_{d['against']}/{d['metric']}_kendall_tau"
+            metrics.update({f"{key}_{measure}": d[measure] for measure in ("difference", "low", "high")})
         metrics.update(self._searched_against_random(context, truth))
         # the best random architecture itself, to read and retrain (nasrec_<dataset>_child model.arch=)
         first, mode = next(iter(self.metrics.items()))
@@ -129,10 +141,10 @@ class RankingStudyStage:
         metrics[f"{self.name}/best_random_arch"] = str(out / f"{best}-{archs[best].hash}" / "arch.json")
         if is_rank_zero():
             summary = {"architectures": [a.hash for a in archs], "truth": truth, "scores": scores}
-            write_json(out / "ranking.json", {**summary, "agreement": rows})
-            (context.output_dir / "ranking.md").write_text(self._table(rows, metrics))
+            write_json(out / "ranking.json", {**summary, "agreement": rows, "tau_differences": differences})
+            (context.output_dir / "ranking.md").write_text(self._table(rows, differences, metrics))
             self._plot(scores, truth, rows, context.output_dir / "ranking.png")
-        log.info(f"Ranking study on {len(archs)} architectures:\n{self._table(rows, metrics)}")
+        log.info(f"Ranking study on {len(archs)} architectures:\n{self._table(rows, differences, metrics)}")
         files = {
             "the agreement table": str(context.output_dir / "ranking.md"),
             "scorer against stand-alone, per scorer": str(context.output_dir / "ranking.png"),
@@ -192,6 +204,30 @@ class RankingStudyStage:
                 )
         return rows
 
+    def _tau_differences(
+        self, scores: Mapping[str, Mapping[str, list[float]]], truth: Mapping[str, list[float]]
+    ) -> list[dict]:
+        """Each supernet scorer after the first against the first, per metric both scored: the tau
+        difference and its bootstrap interval at 95%."""
+        scorers = list(self.supernet_stages)
+        differences = []
+        for scorer in scorers[1:]:
+            for metric in scores[scorer].keys() & scores[scorers[0]].keys():
+                if len(set(truth[metric])) < 2:
+                    continue  # no order to agree with (the agreement table says why)
+                difference, low, high = paired_tau_difference(
+                    scores[scorer][metric],
+                    scores[scorers[0]][metric],
+                    truth[metric],
+                    resamples=self.bootstrap_resamples,
+                    seed=self.seed,
+                )
+                differences.append(
+                    {"scorer": scorer, "against": scorers[0], "metric": metric, "difference": difference}
+                    | {"low": low, "high": high}
+                )
+        return sorted(differences, key=lambda d: (d["scorer"], list(self.metrics).index(d["metric"])))
+
     def _searched_against_random(
         self, context: RunContext, truth: Mapping[str, list[float]]
     ) -> dict[str, Any]:
@@ -210,7 +246,12 @@ class RankingStudyStage:
             found[f"{self.name}/searched_beats_random_{metric}"] = bool(beats)
         return found
 
-    def _table(self, rows: Sequence[Mapping[str, Any]], metrics: Mapping[str, Any]) -> str:
+    def _table(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        differences: Sequence[Mapping[str, Any]],
+        metrics: Mapping[str, Any],
+    ) -> str:
         def shown(value: Any) -> str:
             return "undefined" if value is None or value != value else f"{value:.3f}"
 
@@ -222,6 +263,12 @@ class RankingStudyStage:
             lines.append(
                 f"| {row['scorer']} | {row['metric']} | {shown(row['kendall_tau'])} "
                 f"| {shown(row['spearman'])} | {shown(row[f'top{self.top}_overlap'])} |"
+            )
+        for d in differences:
+            lines.append(
+                f"\nKendall tau ({d['metric']}) of {d['scorer']} minus {d['against']}: "
+                f"{shown(d['difference'])} (95% paired bootstrap interval {shown(d['low'])} "
+                f"to {shown(d['high'])})"
             )
         lines.append(
             f"\nBest random architecture by test {next(iter(self.metrics))}: "

@@ -78,6 +78,10 @@ def test_two_shot_pipeline_end_to_end(compose_train, monkeypatch, tmp_path):
     for scorer in ("one_shot", "two_shot", "predictor"):
         assert f"ranking/{scorer}/auc_kendall_tau" in metrics
     assert "ranking/searched_test_auc" in metrics and "ranking/best_random_test_auc" in metrics
+    difference = metrics["ranking/two_shot_vs_one_shot/auc_kendall_tau_difference"]
+    tau = {scorer: metrics[f"ranking/{scorer}/auc_kendall_tau"] for scorer in ("one_shot", "two_shot")}
+    assert difference == pytest.approx(tau["two_shot"] - tau["one_shot"])
+    assert "Kendall tau (auc) of two_shot minus one_shot" in (out / "ranking.md").read_text()
     best_random = json.loads(Path(metrics["ranking/best_random_arch"]).read_text())
     assert best_random["space"] == json.loads((out / "best_arch.json").read_text())["space"]
 

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["average_ranks", "spearman", "top_k_overlap"]
+from nasforge.core.predictors.kendall_tau import kendall_tau
+
+__all__ = ["average_ranks", "paired_tau_difference", "spearman", "top_k_overlap"]
 
 
 def average_ranks(values: Sequence[float]) -> np.ndarray:
@@ -51,3 +53,42 @@ def top_k_overlap(scores: Sequence[float], truth: Sequence[float], k: int) -> fl
         return set(sorted(range(len(values)), key=lambda i: (-values[i], i))[:k])
 
     return len(best(scores) & best(truth)) / k
+
+
+def paired_tau_difference(
+    first: Sequence[float],
+    second: Sequence[float],
+    truth: Sequence[float],
+    resamples: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Kendall tau of ``first`` against ``truth`` minus that of ``second``, and a percentile bootstrap
+    interval of the difference at ``level``.
+
+    Each resample draws the architectures with replacement, the same draw for both scorers, so the
+    luck of which architectures were drawn is shared and the interval measures only how differently
+    the two order them. A pair of a drawn architecture with its own copy is a tie on every side and
+    counts in neither tau. Whether one scorer ranks better than the other is then whether the
+    interval holds zero; over a few dozen architectures it often does.
+    """
+    if not len(first) == len(second) == len(truth):
+        raise ValueError(
+            f"paired_tau_difference: {len(first)}, {len(second)} and {len(truth)} values; pass equally many"
+        )
+    if resamples < 1 or not 0 < level < 1:
+        raise ValueError(
+            f"paired_tau_difference: resamples must be >= 1 and 0 < level < 1, got {resamples}, {level}"
+        )
+    a, b, y = (np.asarray(v, dtype=np.float64) for v in (first, second, truth))
+    difference = kendall_tau(a, y) - kendall_tau(b, y)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(resamples):
+        index = rng.integers(0, len(y), len(y))
+        draws.append(kendall_tau(a[index], y[index]) - kendall_tau(b[index], y[index]))
+    draws = np.asarray(draws)
+    draws = draws[np.isfinite(draws)]
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(draws, [tail, 100 - tail]) if draws.size else (np.nan, np.nan)
+    return float(difference), float(low), float(high)
