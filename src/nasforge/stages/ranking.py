@@ -223,8 +223,14 @@ class RankingStudyStage:
                     seed=self.seed,
                 )
                 differences.append(
-                    {"scorer": scorer, "against": scorers[0], "metric": metric, "difference": difference}
-                    | {"low": low, "high": high}
+                    {
+                        "scorer": scorer,
+                        "against": scorers[0],
+                        "metric": metric,
+                        "difference": difference,
+                        "low": low,
+                        "high": high,
+                    }
                 )
         return sorted(differences, key=lambda d: (d["scorer"], list(self.metrics).index(d["metric"])))
 

@@ -83,12 +83,13 @@ def paired_tau_difference(
     a, b, y = (np.asarray(v, dtype=np.float64) for v in (first, second, truth))
     difference = kendall_tau(a, y) - kendall_tau(b, y)
     rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(resamples):
-        index = rng.integers(0, len(y), len(y))
-        draws.append(kendall_tau(a[index], y[index]) - kendall_tau(b[index], y[index]))
-    draws = np.asarray(draws)
-    draws = draws[np.isfinite(draws)]
+    draws = np.array(
+        [
+            kendall_tau(a[index], y[index]) - kendall_tau(b[index], y[index])
+            for index in (rng.integers(0, len(y), len(y)) for _ in range(resamples))
+        ]
+    )
+    draws = draws[np.isfinite(draws)]  # a resample where a side is constant has no order
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(draws, [tail, 100 - tail]) if draws.size else (np.nan, np.nan)
     return float(difference), float(low), float(high)
