@@ -106,9 +106,11 @@ def mean_over_seeds(runs: list[dict], key: str) -> dict:
     }
 
 
-def search_point(weight: float, seed: int, folder: Path, with_sequential: bool, verbose: bool) -> dict:
-    """One quick DistDNAS run at cost weight ``weight``; with ``with_sequential``, also the
-    search-wall-time figure of its one-search baseline."""
+def search_point(
+    weight: float, seed: int, folder: Path, with_sequential: bool, verbose: bool
+) -> tuple[dict, dict]:
+    """One quick DistDNAS run at cost weight ``weight`` (with ``with_sequential``, beside its
+    one-search baseline): its figure and its metrics."""
     extra = [f"distdnas.profiles.quick.cost_weight={weight}", f"seed={seed}"]
     if with_sequential:
         extra.append("pipeline.compare_sequential=true")
@@ -123,20 +125,23 @@ def search_point(weight: float, seed: int, folder: Path, with_sequential: bool, 
         "modules_kept": metrics["search/modules_kept"],
         "run_s": round(wall, 1),
     }
-    if with_sequential:
-        point["sequential"] = {
-            "days": metrics["search/days"],
-            "workers": 2,
-            "parallel_wall_s": round(metrics["search/parallel_wall_s"], 1),
-            "day_wall_s_sum": round(metrics["search/day_wall_s_sum"], 1),
-            "sequential_wall_s": round(metrics["search/sequential_wall_s"], 1),
-            "same_arch": metrics["search/sequential_same_arch"],
-            "distributed_test_auc": metrics["retrain/0/test_auc"],
-            "sequential_test_auc": metrics.get("retrain/1/test_auc", metrics["retrain/0/test_auc"]),
-            "distributed_flops": metrics["retrain/0/flops"],
-            "sequential_flops": metrics.get("retrain/1/flops", metrics["retrain/0/flops"]),
-        }
-    return point
+    return point, metrics
+
+
+def sequential_figure(metrics: dict) -> dict:
+    """Per-day parallel against one sequential search, from a run with ``compare_sequential``."""
+    return {
+        "days": metrics["search/days"],
+        "workers": 2,
+        "parallel_wall_s": round(metrics["search/parallel_wall_s"], 1),
+        "day_wall_s_sum": round(metrics["search/day_wall_s_sum"], 1),
+        "sequential_wall_s": round(metrics["search/sequential_wall_s"], 1),
+        "same_arch": metrics["search/sequential_same_arch"],
+        "distributed_test_auc": metrics["retrain/0/test_auc"],
+        "sequential_test_auc": metrics.get("retrain/1/test_auc", metrics["retrain/0/test_auc"]),
+        "distributed_flops": metrics["retrain/0/flops"],
+        "sequential_flops": metrics.get("retrain/1/flops", metrics["retrain/0/flops"]),
+    }
 
 
 def baseline_point(model: str, experiment: str, seed: int, folder: Path, verbose: bool) -> dict:
@@ -173,7 +178,7 @@ def main() -> None:
         "--cost-weights",
         nargs="*",
         type=float,
-        default=[0.0, 0.01, 0.05, 0.2],
+        default=[0.0, 0.005, 0.01, 0.015, 0.02, 0.05],
         help="none, with --previous: only plot its runs",
     )
     parser.add_argument("--seeds", nargs="+", type=int, default=[12345])
@@ -202,12 +207,12 @@ def main() -> None:
                 with_sequential = (
                     not args.previous and seed == args.seeds[0] and weight == args.cost_weights[0]
                 )
-                point = search_point(weight, seed, folder, with_sequential, args.verbose)
-                sequential = point.pop("sequential", None)
+                point, metrics = search_point(weight, seed, folder, with_sequential, args.verbose)
                 searches.append(point)
                 print(json.dumps({"figure": "distdnas_run", **point, **env}), flush=True)
-                if sequential is not None:
-                    print(json.dumps({"figure": "distdnas_search_wall", **sequential, **env}), flush=True)
+                if with_sequential:
+                    figure = sequential_figure(metrics)
+                    print(json.dumps({"figure": "distdnas_search_wall", **figure, **env}), flush=True)
             nasrec = [("nasrec", "nasrec_criteo")] if args.nasrec and seed == args.seeds[0] else []
             for model, experiment in names + nasrec:
                 if (model, seed) in measured:
@@ -224,7 +229,7 @@ def main() -> None:
     for mean in means:
         print(json.dumps({"figure": "distdnas_front_baseline", **mean, **env}))
     plot(points, means, args.png)
-    print(json.dumps({"figure": "distdnas_front_png", "path": str(args.png.relative_to(ROOT))}))
+    print(json.dumps({"figure": "distdnas_front_png", "path": str(args.png)}))
 
 
 if __name__ == "__main__":

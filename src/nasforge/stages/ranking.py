@@ -212,7 +212,9 @@ class RankingStudyStage:
         scorers = list(self.supernet_stages)
         differences = []
         for scorer in scorers[1:]:
-            for metric in scores[scorer].keys() & scores[scorers[0]].keys():
+            for metric in self.metrics:
+                if metric not in scores[scorer] or metric not in scores[scorers[0]]:
+                    continue
                 if len(set(truth[metric])) < 2:
                     continue  # no order to agree with (the agreement table says why)
                 difference, low, high = paired_tau_difference(
@@ -232,7 +234,7 @@ class RankingStudyStage:
                         "high": high,
                     }
                 )
-        return sorted(differences, key=lambda d: (d["scorer"], list(self.metrics).index(d["metric"])))
+        return differences
 
     def _searched_against_random(
         self, context: RunContext, truth: Mapping[str, list[float]]
