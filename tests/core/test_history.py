@@ -127,6 +127,15 @@ def test_best_and_top_k_respect_mode_and_skip_nan(tmp_path):
         history.best("loss", "min")
 
 
+def test_top_k_keeps_the_best_entry_of_each_group_that_same_maps_together(tmp_path):
+    history = filled(tmp_path / "h.jsonl", 6)  # val/auc rises with the index
+    parity = history.top_k("val/auc", 3, "max", same=lambda a: a.genes["values"][0] % 2)
+    assert [e.index for e in parity] == [5, 4]
+    assert [
+        e.index for e in history.top_k("val/auc", 2, "min", same=lambda a: a.genes["values"][0] // 3)
+    ] == [0, 3]
+
+
 def test_a_truncated_last_line_is_dropped_and_the_file_repaired(tmp_path, caplog):
     path = tmp_path / "h.jsonl"
     filled(path, 3)

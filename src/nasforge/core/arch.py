@@ -27,6 +27,7 @@ __all__ = [
     "FrozenDict",
     "InvalidArchError",
     "SearchSpace",
+    "canonical_arch",
     "check_arch",
     "freeze",
     "genes_list",
@@ -367,6 +368,9 @@ class SearchSpace(Protocol):
     ``sample`` and ``mutate`` must draw all randomness from the ``rng`` they are given (never from
     global state): a resumed search replays the same draws. ``mutate`` returns a valid arch that differs
     from its input. ``encode`` gives a fixed-length float vector for predictors.
+
+    Optionally, ``canonical(arch)`` maps every architecture that computes the same function to one
+    of them (see :func:`canonical_arch`); searches then evaluate and retrain one of each.
     """
 
     name: str
@@ -399,6 +403,13 @@ def check_arch(space: SearchSpace, arch: Arch, problems: Iterable[str] = ()) -> 
         found = list(problems)
     if found:
         raise InvalidArchError(found, source=f"arch {arch.hash}")
+
+
+def canonical_arch(space: SearchSpace, arch: Arch) -> Arch:
+    """One architecture per function ``space`` computes: ``space.canonical(arch)`` where the space
+    defines it (genes that do not reach the output set to fixed values), else ``arch`` itself."""
+    canonical = getattr(space, "canonical", None)
+    return arch if canonical is None else canonical(arch)
 
 
 def genes_list(genes: Any, key: str) -> tuple[tuple[Any, ...] | None, list[str]]:

@@ -11,7 +11,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,11 +224,19 @@ class History:
             raise ValueError(f"No entry of {self.path} has a finite value of metric {metric!r}")
         return top[0]
 
-    def top_k(self, metric: str, k: int, mode: str) -> list[Entry]:
-        """Up to ``k`` entries with a finite ``metric``, best first (earlier entries first on ties)."""
+    def top_k(
+        self, metric: str, k: int, mode: str, same: Callable[[Arch], Hashable] | None = None
+    ) -> list[Entry]:
+        """Up to ``k`` entries with a finite ``metric``, best first (earlier entries first on ties);
+        with ``same``, only the best of the entries it maps to one value (e.g. one function)."""
         check_mode(mode)
         ranked = [e for e in self._entries if e.score(metric, mode) > -math.inf]
         ranked.sort(key=lambda e: -e.score(metric, mode))  # stable: ties keep their order
+        if same is not None:
+            best: dict[Hashable, Entry] = {}
+            for entry in ranked:
+                best.setdefault(same(entry.arch), entry)
+            ranked = list(best.values())
         return ranked[:k]
 
     def _add(self, entry: Entry) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from nasforge.core.arch import Arch, SearchSpace
+from nasforge.core.arch import Arch, SearchSpace, canonical_arch
 from nasforge.core.history import History
 from nasforge.core.search import SearchStrategy, run_search
 from nasforge.core.search.pareto import pareto_front
@@ -58,7 +58,8 @@ class SearchStage:
     ``strategy`` for ``budget`` evaluations with ``evaluator`` (inherited weights); every evaluation is
     appended to ``history.jsonl`` at once, so a killed search resumes where it stopped. Writes
     ``search_progress.png``, ``pareto.png`` (``metric`` against FLOPs), ``pareto.json`` and
-    ``top_k.json``; later stages read the top ``top_k`` architectures from its :class:`SearchResult`.
+    ``top_k.json``; later stages read the top ``top_k`` architectures from its :class:`SearchResult`,
+    one per computed function where the space tells (see :func:`~nasforge.core.arch.canonical_arch`).
 
     Args:
         strategy: e.g. :class:`~nasforge.core.search.RegularizedEvolution`.
@@ -67,7 +68,8 @@ class SearchStage:
         budget: evaluations in total.
         metric: metric to optimise (default: ``"logloss"``).
         mode: ``"min"`` or ``"max"`` (default: ``"min"``).
-        top_k: architectures handed to the next stage (default: ``3``).
+        top_k: architectures handed to the next stage, each computing another function
+            (default: ``3``).
         cost_limits: upper bounds on costs, e.g. ``{"flops": 2e6}``; architectures over a bound are
             never evaluated (default: ``None``).
         supernet_stage: name of the stage that trained the supernet and saved its weights
@@ -140,7 +142,7 @@ class SearchStage:
         )
         minutes = (time.perf_counter() - started) / 60
         pareto = self._write_reports(history, out, space)
-        top = history.top_k(self.metric, self.top_k, self.mode)
+        top = history.top_k(self.metric, self.top_k, self.mode, same=lambda arch: canonical_arch(space, arch))
         best = top[0]
         metrics = {
             "search/evaluations": len(history),

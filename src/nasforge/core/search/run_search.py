@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from nasforge.core.arch import Arch, SearchSpace
+from nasforge.core.arch import Arch, SearchSpace, canonical_arch
 from nasforge.core.history import Entry, History, check_mode
 from nasforge.core.search.batch_evaluator import BatchEvaluator
 from nasforge.core.search.search_progress import SearchProgress
@@ -63,7 +63,9 @@ def run_search(
 
     Each step ``t`` (= the number of entries before it) draws from ``strategy.step_rng(t)``. A proposal
     that is already in the history is retried (``max_duplicate_retries`` times, then replaced by random
-    unseen samples); one that fails ``constraint`` is skipped without being evaluated. Each evaluation
+    unseen samples); where the space defines ``canonical``, so is one that computes the same function
+    as an entry (see :func:`~nasforge.core.arch.canonical_arch`): its score would be the entry's. One
+    that fails ``constraint`` is skipped without being evaluated. Each evaluation
     is written to the history with its bookkeeping in ``extra``: ``search`` (see
     :func:`search_fingerprint`), ``seconds``, and the ``rejected`` and ``duplicates`` proposals of its
     step.
@@ -116,8 +118,9 @@ def run_search(
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"run_search: batch_size must be a positive integer, got {batch_size!r}")
     # max_tries and batch_size never change which arch is proposed: not part of the fingerprint
+    by_function = {"duplicates": "same_function"} if callable(getattr(space, "canonical", None)) else {}
     fingerprint = search_fingerprint(
-        space, strategy, metric, mode, max_duplicate_retries=max_duplicate_retries
+        space, strategy, metric, mode, max_duplicate_retries=max_duplicate_retries, **by_function
     )
     _check_resumable(history, space, fingerprint)
     if len(history):
@@ -218,18 +221,23 @@ class _Proposer:
     ) -> None:
         self.space, self.strategy, self.history, self.constraint = space, strategy, history, constraint
         self.max_duplicate_retries, self.max_tries = max_duplicate_retries, max_tries
+        self._evaluated: set[Arch] = set()  # the functions of the history's first _counted entries
+        self._counted = 0
 
     def __call__(self, context: SearchContext, count: int) -> Iterator[_Proposal]:
         """The proposals of steps ``context.step`` to ``context.step + count - 1``, all from
         ``context.entries``, one at a time: a step that finds no architecture fails only after the
         steps before it were evaluated, as in a search without batches."""
-        batch: set[Arch] = set()  # proposed earlier in the batch: seen, like the history
+        entries = self.history.entries
+        self._evaluated.update(canonical_arch(self.space, e.arch) for e in entries[self._counted :])
+        self._counted = len(entries)
+        batch: set[Arch] = set()  # functions proposed earlier in the batch: seen, like the history
         for pending in range(count):
             step_context = SearchContext(
                 context.space, context.entries, context.budget, context.metric, context.mode, pending
             )
             proposal = self._one(step_context, batch)
-            batch.add(proposal.arch)
+            batch.add(canonical_arch(self.space, proposal.arch))
             yield proposal
 
     def _one(self, context: SearchContext, batch: set[Arch]) -> _Proposal:
@@ -241,7 +249,8 @@ class _Proposer:
             else:
                 arch = self.space.sample(rng)
             self.space.validate(arch)
-            if arch in self.history or arch in batch:
+            function = canonical_arch(self.space, arch)
+            if function in self._evaluated or function in batch:
                 duplicates += 1
             elif self.constraint is not None and not self.constraint(arch):
                 rejected += 1

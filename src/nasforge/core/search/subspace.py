@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from nasforge.core.arch import Arch, InvalidArchError, SearchSpace, check_arch, thaw
+from nasforge.core.arch import Arch, InvalidArchError, SearchSpace, canonical_arch, check_arch, thaw
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
 from nasforge.core.tabular.categorical_space import CategoricalSpace
 
@@ -126,6 +126,11 @@ class SubSpace:
 
     def encode(self, arch: Arch) -> np.ndarray:
         return self.parent.encode(self.to_parent(arch))
+
+    def canonical(self, arch: Arch) -> Arch:
+        """The parent's canonical form of ``arch`` (an architecture of the parent: a key, which may
+        lie outside the sub-space)."""
+        return canonical_arch(self.parent, self.to_parent(arch))
 
     def encode_batch(self, archs: Sequence[Arch]) -> np.ndarray:
         from nasforge.core.predictors.featurize import encode_archs

@@ -11,6 +11,7 @@ import numpy as np
 
 from nasforge.core.arch import Arch, check_arch, thaw
 from nasforge.recsys.nasrec.block_checks import CONNECTION_KEYS, gene_problems
+from nasforge.recsys.nasrec.canonical import canonical_blocks
 from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS, PUBLISHED
 from nasforge.recsys.nasrec.mutations import MUTATION_KINDS, mutate_block, sample_sources
 
@@ -116,6 +117,15 @@ class NASRecSpace:
     def validate(self, arch: Arch) -> None:
         """Raise :class:`~nasforge.core.arch.InvalidArchError` listing every problem of ``arch``."""
         check_arch(self, arch, gene_problems(arch.genes, self.config))
+
+    def canonical(self, arch: Arch) -> Arch:
+        """``arch`` with the genes that do not reach the prediction set to fixed values: one
+        architecture per computed function (see :mod:`~nasforge.recsys.nasrec.canonical`)."""
+        self.validate(arch)
+        blocks = canonical_blocks(
+            arch.genes["blocks"], self.dense_ops, self.sparse_ops, self.dense_widths, self.sparse_widths
+        )
+        return arch.with_genes({"blocks": blocks})
 
     def encode(self, arch: Arch) -> np.ndarray:
         """A vector of :attr:`encoding_size` floats: per block, one-hot dense and sparse operators,

@@ -1,0 +1,118 @@
+"""One NASRec architecture per computed function: the canonical form keeps what the head reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from nasforge.core.arch import Arch, thaw
+from nasforge.core.history import History
+from nasforge.core.search import RegularizedEvolution, run_search
+from nasforge.recsys.nasrec import NASRecSupernet, full_space, small_space
+from nasforge.recsys.nasrec.canonical import block_uses
+
+VOCAB = [7, 5, 9, 4, 6]
+
+
+def tiny_full():
+    return full_space(num_blocks=4, dense_widths=(8, 16, 32), sparse_widths=(4, 8))
+
+
+def inputs(rows: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(0)
+    sparse = torch.stack([torch.randint(0, v, (rows,), generator=g) for v in VOCAB], dim=1)
+    return torch.randn(rows, 3, generator=g), sparse
+
+
+def chain(space, **last) -> Arch:
+    """fc blocks, each reading the one before; block 1's sparse side and merges are unread."""
+    blocks = [
+        {
+            "dense_op": "fc",
+            "sparse_op": "efc",
+            "dense_width": 8,
+            "sparse_width": 4,
+            "dense_left": [i],
+            "dense_right": [],
+            "sparse_in": [0],
+            "dense_to_sparse": False,
+            "sparse_to_dense": False,
+        }
+        for i in range(space.num_blocks)
+    ]
+    blocks[-1].update(last)
+    return Arch(space.name, space.version, {"blocks": blocks})
+
+
+def test_the_canonical_form_computes_what_the_architecture_computes():
+    torch.manual_seed(0)
+    for space in (tiny_full(), small_space(num_blocks=3, dense_widths=(8, 16))):
+        supernet = NASRecSupernet(space, 3, VOCAB, embedding_dim=8).eval()
+        dense, sparse = inputs()
+        rng = np.random.default_rng(0)
+        changed = 0
+        for _ in range(40):
+            arch = space.sample(rng)
+            canonical = space.canonical(arch)
+            space.validate(canonical)
+            assert space.canonical(canonical) == canonical
+            changed += canonical != arch
+            with torch.no_grad():
+                assert torch.allclose(
+                    supernet(dense, sparse, canonical), supernet(dense, sparse, arch), atol=1e-6
+                )
+        assert changed > 10  # random draws carry unread genes often
+
+
+def test_unread_genes_do_not_change_the_canonical_form_and_read_ones_do():
+    space = tiny_full()
+    base = chain(space)
+    uses = block_uses(base.genes["blocks"])
+    assert [u.dense_out for u in uses] == [True] * 4
+    assert not any(u.sparse_out or u.sparse_op for u in uses)
+
+    def variant(block: int, **genes) -> Arch:
+        data = thaw(base.genes)
+        data["blocks"][block].update(genes)
+        return Arch(space.name, space.version, data)
+
+    unread = [
+        variant(0, sparse_op="attention", sparse_width=8, sparse_in=[0]),
+        variant(3, sparse_to_dense=False, dense_to_sparse=True),
+        variant(2, sparse_in=[0, 1, 2]),
+    ]
+    read = [
+        variant(0, dense_width=16),
+        variant(3, sparse_to_dense=True),
+        variant(2, dense_op="dot_product", sparse_in=[0, 1]),
+        variant(1, dense_left=[0, 1]),
+    ]
+    for arch in unread:
+        assert space.canonical(arch) == space.canonical(base)
+    for arch in read:
+        assert space.canonical(arch) != space.canonical(base)
+
+
+def test_a_block_nobody_reads_is_set_to_zero_operators_with_the_first_widths():
+    space = tiny_full()
+    arch = chain(space, dense_left=[0, 2])  # block 3 is read by no one
+    block = space.canonical(arch).genes["blocks"][2]
+    assert (block["dense_op"], block["sparse_op"]) == ("zero", "zero")
+    assert (block["dense_width"], block["sparse_width"]) == (8, 4)
+    assert (tuple(block["dense_left"]), tuple(block["sparse_in"])) == ((0,), (0,))
+
+
+def test_a_search_evaluates_each_function_once(tmp_path):
+    space = tiny_full()
+    evaluated = []
+
+    def evaluate(arch: Arch) -> dict[str, float]:
+        evaluated.append(space.canonical(arch))
+        # a score of the function alone, as a supernet's would be
+        return {"score": int(space.canonical(arch).hash[:6], 16) / 16**6}
+
+    strategy = RegularizedEvolution(population_size=6, sample_size=3, seed=0)
+    history = run_search(
+        space, strategy, evaluate, History(tmp_path / "h.jsonl"), 60, "score", progress=False
+    )
+    assert len(history) == len(evaluated) == 60 == len(set(evaluated))
