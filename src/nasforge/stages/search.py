@@ -11,7 +11,7 @@ import torch
 from omegaconf import DictConfig
 
 from nasforge.core.arch import Arch, SearchSpace, canonical_arch
-from nasforge.core.history import History
+from nasforge.core.history import Entry, History
 from nasforge.core.search import SearchStrategy, run_search
 from nasforge.core.search.pareto import pareto_front
 from nasforge.core.search.subspace import in_parent, load_subspace, original_arch
@@ -59,7 +59,8 @@ class SearchStage:
     appended to ``history.jsonl`` at once, so a killed search resumes where it stopped. Writes
     ``search_progress.png``, ``pareto.png`` (``metric`` against FLOPs), ``pareto.json`` and
     ``top_k.json``; later stages read the top ``top_k`` architectures from its :class:`SearchResult`,
-    one per computed function where the space tells (see :func:`~nasforge.core.arch.canonical_arch`).
+    one per computed function where the space tells, in its canonical form (see
+    :func:`~nasforge.core.arch.canonical_arch`): the retrained network carries no unread parts.
 
     Args:
         strategy: e.g. :class:`~nasforge.core.search.RegularizedEvolution`.
@@ -151,7 +152,7 @@ class SearchStage:
         }
         if len(history) > done_before and minutes > 0:
             metrics["search/evaluations_per_minute"] = (len(history) - done_before) / minutes
-        candidates = tuple(Candidate(original_arch(space, e.arch), e.metrics) for e in top)
+        candidates = tuple(_candidate(space, evaluate, e) for e in top)
         top_k = [c.to_json() for c in candidates]
         write_json(out / "top_k.json", {"metric": self.metric, "mode": self.mode, "top_k": top_k})
         return SearchResult(metrics=metrics, history=str(history.path), top_k=candidates, pareto=pareto)
@@ -200,3 +201,12 @@ class SearchStage:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, budget={self.budget}, metric={self.metric!r})"
+
+
+def _candidate(space: SearchSpace, evaluate: Any, entry: Entry) -> Candidate:
+    """``entry``'s function as the architecture retraining builds: the canonical form where the space
+    has one, with that form's costs (unread parts cost nothing there); else the entry's own."""
+    arch = canonical_arch(space, entry.arch)
+    if arch == original_arch(space, entry.arch):
+        return Candidate(arch, entry.metrics)
+    return Candidate(arch, {**entry.metrics, **evaluate.cost(arch)})

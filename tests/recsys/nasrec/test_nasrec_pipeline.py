@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import hydra
 import pytest
 
 from nasforge.checkpoints import CheckpointError
@@ -32,8 +33,12 @@ def test_one_shot_run_exports_a_best_arch_that_the_child_experiment_reproduces(c
         assert (out / name).is_file(), name
     history = History(out / "history.jsonl")
     assert len(history) == 6 and all({"flops", "params", "auc"} <= set(e.metrics) for e in history)
+    # what is retrained is the canonical form of an evaluated architecture, one per function
+    space = hydra.utils.instantiate(cfg.space)
     best = Arch.load(out / "best_arch.json")
-    assert best in history
+    assert best == space.canonical(best) and best in {space.canonical(e.arch) for e in history}
+    top = [Arch.from_dict(c["arch"]) for c in json.loads((out / "top_k.json").read_text())["top_k"]]
+    assert len(set(top)) == len(top) == 2 and all(space.canonical(a) == a for a in top)
 
     # the tested child's checkpoint is evaluated again by eval.py from its own folder's config
     retrain = json.loads((out / "stages" / "retrain.json").read_text())
