@@ -205,7 +205,8 @@ class SearchStage:
 
 def _candidate(space: SearchSpace, evaluate: Any, entry: Entry) -> Candidate:
     """``entry``'s function as the architecture retraining builds: the canonical form where the space
-    has one, with that form's costs (unread parts cost nothing there); else the entry's own."""
+    has one, with that form's costs (unread parts cost nothing there) and the scores the search
+    measured (an objective that folds in a cost keeps the evaluated form's); else the entry itself."""
     arch = canonical_arch(space, entry.arch)
     if arch == original_arch(space, entry.arch):
         return Candidate(arch, entry.metrics)

@@ -23,6 +23,7 @@ import numpy as np
 from nasforge.core.arch import Arch, check_arch, genes_list, thaw
 from nasforge.core.hardware.settings import PLACEMENTS
 from nasforge.recsys.nasrec.block_checks import gene_problems, object_problems
+from nasforge.recsys.nasrec.canonical import block_uses, canonical_blocks
 from nasforge.recsys.nasrec.mutations import MUTATION_KINDS, mutate_block
 from nasforge.recsys.nasrec.space import NASRecSpace
 
@@ -131,6 +132,25 @@ class PIMSpace:
             else:
                 done += mutate_block(self.base, kind, blocks, index, rng)
         return arch.with_genes({"blocks": blocks})
+
+    def canonical(self, arch: Arch) -> Arch:
+        """The base space's canonical form of the NASRec genes (see
+        :meth:`~nasforge.recsys.nasrec.NASRecSpace.canonical`), and the first settings for a block no
+        later block reads: one architecture per computed function and hardware mapping."""
+        self.validate(arch)
+        blocks = thaw(arch.genes)["blocks"]
+        nasrec_blocks = [{key: value for key, value in b.items() if key != "pim"} for b in blocks]
+        canonical = canonical_blocks(
+            nasrec_blocks,
+            self.base.dense_ops,
+            self.base.sparse_ops,
+            self.base.dense_widths,
+            self.base.sparse_widths,
+        )
+        unread = self.canonical_settings({key: values[0] for key, values in self.choices.items()})
+        for block, original, use in zip(canonical, blocks, block_uses(nasrec_blocks), strict=True):
+            block["pim"] = original["pim"] if use.dense_out or use.sparse_out else dict(unread)
+        return arch.with_genes({"blocks": canonical})
 
     def validate(self, arch: Arch) -> None:
         """Raise :class:`~nasforge.core.arch.InvalidArchError` listing every problem of ``arch``."""
