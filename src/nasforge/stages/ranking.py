@@ -19,6 +19,7 @@ from nasforge.core.label_quality import explained_tau
 from nasforge.core.predictors import ArchPredictor
 from nasforge.core.predictors.rank_agreement import paired_tau_difference, spearman, top_k_overlap
 from nasforge.core.search.path_set import distinct_samples
+from nasforge.core.search.random_baseline import best_of_k_pick_probabilities
 from nasforge.pipeline import (
     PredictorResult,
     ReportResult,
@@ -48,7 +49,10 @@ class RankingStudyStage:
     ``metric`` (what it was fitted on: the supernet's labels). With ``searched_stage`` (a
     :class:`~nasforge.pipeline.RetrainResult`), the searched model's test ``metric`` is set beside the
     best of the random architectures: a search that cannot beat the best of a few random
-    architectures trained alike did not earn its cost.
+    architectures trained alike did not earn its cost. It is also set against a random search at its
+    own budget, one that retrains as many architectures and tests the best on validation, computed
+    exactly over every draw of the random sample
+    (:func:`~nasforge.core.search.random_baseline.best_of_k_pick_probabilities`).
 
     Every supernet scorer after the first is set against the first: its Kendall tau minus the
     first's, with a paired bootstrap interval over the architectures
@@ -123,7 +127,7 @@ class RankingStudyStage:
             return ReportResult()
         out = context.output_dir / "ranking"
         archs = distinct_samples(self.space, self.num_archs, np.random.default_rng(self.seed))
-        truth = self._stand_alone(context, archs, out)
+        truth, selection = self._stand_alone(context, archs, out)
         scores = self._scores(context, archs)
         rows = self._agreement(scores, truth)
         differences = self._tau_differences(scores, truth)
@@ -134,13 +138,18 @@ class RankingStudyStage:
         for d in differences:
             key = f"{self.name}/{d['scorer']}_vs_{d['against']}/{d['metric']}_kendall_tau"
             metrics.update({f"{key}_{measure}": d[measure] for measure in ("difference", "low", "high")})
-        metrics.update(self._searched_against_random(context, truth))
+        metrics.update(self._searched_against_random(context, truth, selection))
         # the best random architecture itself, to read and retrain (nasrec_<dataset>_child model.arch=)
         first, mode = next(iter(self.metrics.items()))
         best = (max if mode == "max" else min)(range(len(archs)), key=lambda i: truth[first][i])
         metrics[f"{self.name}/best_random_arch"] = str(out / f"{best}-{archs[best].hash}" / "arch.json")
         if is_rank_zero():
-            summary = {"architectures": [a.hash for a in archs], "truth": truth, "scores": scores}
+            summary = {
+                "architectures": [a.hash for a in archs],
+                "truth": truth,
+                "selection": selection,
+                "scores": scores,
+            }
             write_json(out / "ranking.json", {**summary, "agreement": rows, "tau_differences": differences})
             (context.output_dir / "ranking.md").write_text(self._table(rows, differences, metrics))
             self._plot(scores, truth, rows, context.output_dir / "ranking.png")
@@ -152,9 +161,13 @@ class RankingStudyStage:
         }
         return ReportResult(metrics=metrics, files=files)
 
-    def _stand_alone(self, context: RunContext, archs: Sequence[Arch], out: Path) -> dict[str, list[float]]:
-        """Each architecture's test metrics, trained from scratch (finished folders are reused)."""
+    def _stand_alone(
+        self, context: RunContext, archs: Sequence[Arch], out: Path
+    ) -> tuple[dict[str, list[float]], list[float]]:
+        """Each architecture's test metrics, trained from scratch (finished folders are reused), and
+        its best validation value of the monitored metric, higher better (what retraining selects by)."""
         truth: dict[str, list[float]] = {metric: [] for metric in self.metrics}
+        selection = []
         for index, arch in enumerate(archs):
             label = f"Stand-alone {index + 1}/{len(archs)} ({arch.hash})"
             record = train_child(
@@ -162,7 +175,9 @@ class RankingStudyStage:
             )
             for metric in self.metrics:
                 truth[metric].append(float(record["metrics"][f"test/{metric}"]))
-        return truth
+            best_validation = float(record["metrics"][f"val/{record['monitor']}_best"])
+            selection.append(best_validation if record["monitor_mode"] == "max" else -best_validation)
+        return truth, selection
 
     def _scores(self, context: RunContext, archs: Sequence[Arch]) -> dict[str, dict[str, list[float]]]:
         """scorer -> metric -> score of each architecture."""
@@ -237,12 +252,19 @@ class RankingStudyStage:
         return differences
 
     def _searched_against_random(
-        self, context: RunContext, truth: Mapping[str, list[float]]
+        self, context: RunContext, truth: Mapping[str, list[float]], selection: Sequence[float]
     ) -> dict[str, Any]:
+        """The searched model against the best of the random architectures, and against a random search
+        that retrains as many architectures as the search did and tests the best on validation (exact
+        over every draw of the random sample: its expected result, and how often the searched model
+        is better than its pick)."""
         if not self.searched_stage:
             return {}
-        searched = context.result(self.searched_stage, RetrainResult).metrics
-        found: dict[str, Any] = {}
+        result = context.result(self.searched_stage, RetrainResult)
+        searched = result.metrics
+        retrained = min(max(1, len(result.candidates)), len(selection))
+        picks = best_of_k_pick_probabilities(selection, retrained)
+        found: dict[str, Any] = {f"{self.name}/random_search_retrained": retrained}
         for metric, mode in self.metrics.items():
             key = f"test/{metric}"
             if key not in searched:
@@ -252,6 +274,14 @@ class RankingStudyStage:
             found[f"{self.name}/searched_test_{metric}"] = searched[key]
             beats = searched[key] > best if mode == "max" else searched[key] < best
             found[f"{self.name}/searched_beats_random_{metric}"] = bool(beats)
+            found[f"{self.name}/random_search_test_{metric}"] = sum(
+                p * t for p, t in zip(picks, truth[metric], strict=True)
+            )
+            found[f"{self.name}/searched_beats_random_search_{metric}"] = sum(
+                p
+                for p, t in zip(picks, truth[metric], strict=True)
+                if (searched[key] > t if mode == "max" else searched[key] < t)
+            )
         return found
 
     def _table(
@@ -285,9 +315,14 @@ class RankingStudyStage:
         for metric in self.metrics:
             key = f"{self.name}/searched_test_{metric}"
             if key in metrics:
+                retrained = metrics[f"{self.name}/random_search_retrained"]
                 lines.append(
                     f"\nSearched model test {metric} {metrics[key]:.4f}; best of {self.num_archs} random "
-                    f"architectures trained alike {metrics[f'{self.name}/best_random_test_{metric}']:.4f}"
+                    f"architectures trained alike {metrics[f'{self.name}/best_random_test_{metric}']:.4f}; "
+                    f"a random search retraining {retrained} of them (the best on validation tested) "
+                    f"{metrics[f'{self.name}/random_search_test_{metric}']:.4f} expected, the searched "
+                    f"model better than its pick with probability "
+                    f"{metrics[f'{self.name}/searched_beats_random_search_{metric}']:.2f}"
                 )
         return "\n".join(lines) + "\n"
 

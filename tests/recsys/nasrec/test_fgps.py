@@ -11,6 +11,7 @@ import torch
 
 import nasforge.stages.train as train_stage
 from nasforge.core.search.path_set import save_path_set
+from nasforge.core.search.random_baseline import best_of_k_pick_probabilities
 from nasforge.pipeline import run
 from nasforge.recsys.fgps import PathSetSampler
 from nasforge.recsys.nasrec import full_space, path_from_arch
@@ -82,6 +83,16 @@ def test_two_shot_pipeline_end_to_end(compose_train, monkeypatch, tmp_path):
     tau = {scorer: metrics[f"ranking/{scorer}/auc_kendall_tau"] for scorer in ("one_shot", "two_shot")}
     assert difference == pytest.approx(tau["two_shot"] - tau["one_shot"])
     assert "Kendall tau (auc) of two_shot minus one_shot" in (out / "ranking.md").read_text()
+    # the random search at the search's budget: 2 retrained (tiny profile), the best on validation
+    study = json.loads((out / "ranking" / "ranking.json").read_text())
+    picks = best_of_k_pick_probabilities(study["selection"], 2)
+    assert metrics["ranking/random_search_retrained"] == 2
+    expected = sum(p * t for p, t in zip(picks, study["truth"]["auc"], strict=True))
+    assert metrics["ranking/random_search_test_auc"] == pytest.approx(expected)
+    searched = metrics["ranking/searched_test_auc"]
+    beaten = sum(p for p, t in zip(picks, study["truth"]["auc"], strict=True) if searched > t)
+    assert metrics["ranking/searched_beats_random_search_auc"] == pytest.approx(beaten)
+    assert "a random search retraining 2 of them" in (out / "ranking.md").read_text()
     best_random = json.loads(Path(metrics["ranking/best_random_arch"]).read_text())
     assert best_random["space"] == json.loads((out / "best_arch.json").read_text())["space"]
 
