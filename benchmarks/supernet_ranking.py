@@ -5,7 +5,8 @@ through ``train.py`` as a user starts them, on the same seed.
 The ranking study trains R random architectures stand-alone with the child recipe and compares their
 test AUC and LogLoss with the orders of the one-shot supernet, the two-shot supernet and the predictor.
 Prints one JSON object per figure: each scorer's Kendall tau, Spearman and top-5 overlap; the test AUC
-of the NASRec and FGPS searched models beside the best of the R random architectures; the wall times.
+of the NASRec and FGPS searched models beside the best of the R random architectures and beside a
+random search that retrains as many of them as the search did; the wall times.
 
     python benchmarks/supernet_ranking.py                         # criteo, quick profile, R = 24
     python benchmarks/supernet_ranking.py --datasets criteo avazu kdd --archs 24
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from _env import environment
 
+from nasforge.core.search.random_baseline import best_of_k_pick_probabilities
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -32,6 +35,15 @@ def run(experiment: str, folder: Path, extra: list[str], verbose: bool) -> tuple
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, check=True, capture_output=not verbose)
     return json.loads((folder / "metrics.json").read_text()), time.perf_counter() - started
+
+
+def beats_random_search(study: dict, searched: dict) -> float:
+    """How often a search's model (its ``metrics.json``) has a better test AUC than a random search
+    that retrains as many of the study's architectures and tests the best on validation."""
+    retrained = sum(1 for key in searched if key.startswith("retrain/") and key.endswith("/val_auc"))
+    picks = best_of_k_pick_probabilities(study["selection"], retrained)
+    truth = study["truth"]["auc"]
+    return sum(p for p, t in zip(picks, truth, strict=True) if searched["test/auc"] > t)
 
 
 def main() -> None:
@@ -72,6 +84,7 @@ def main() -> None:
                             }
                         )
                     )
+            study = json.loads((Path(tmp) / f"fgps-{dataset}" / "ranking" / "ranking.json").read_text())
             print(
                 json.dumps(
                     {
@@ -84,6 +97,10 @@ def main() -> None:
                         "best_random_test_logloss": fgps["ranking/best_random_test_logloss"],
                         "fgps_test_logloss": fgps["test/logloss"],
                         "nasrec_test_logloss": nasrec["test/logloss"],
+                        "random_search_retrained": fgps["ranking/random_search_retrained"],
+                        "random_search_test_auc": fgps["ranking/random_search_test_auc"],
+                        "fgps_beats_random_search_auc": fgps["ranking/searched_beats_random_search_auc"],
+                        "nasrec_beats_random_search_auc": beats_random_search(study, nasrec),
                         **env,
                     }
                 )
