@@ -7,7 +7,7 @@ import json
 import pytest
 from toy_space import IntVectorSpace
 
-from nasforge.core.arch import Arch, thaw
+from nasforge.core.arch import Arch
 from nasforge.core.search.path_set import (
     arch_distance,
     farthest_greedy,
@@ -15,7 +15,6 @@ from nasforge.core.search.path_set import (
     save_path_set,
     select_path_set,
 )
-from nasforge.recsys.nasrec import full_space
 
 
 def _point(value: int) -> Arch:
@@ -43,32 +42,6 @@ def test_a_space_without_distance_is_measured_on_its_encoding():
     a = Arch(space.name, space.version, {"values": [0, 1, 2, 0]})
     b = Arch(space.name, space.version, {"values": [0, 2, 2, 1]})
     assert arch_distance(space)(a, b) == 4.0  # two genes differ, each two one-hot entries
-
-
-def test_genes_that_change_nothing_add_no_distance():
-    space = full_space(num_blocks=3, dense_widths=(8, 16), sparse_widths=(4, 8))
-    chain = [
-        {
-            "dense_op": "fc",
-            "sparse_op": "zero",
-            "dense_width": 8,
-            "sparse_width": 4,
-            "dense_left": [i],
-            "dense_right": [],
-            "sparse_in": [0],
-            "dense_to_sparse": False,
-            "sparse_to_dense": False,
-        }
-        for i in range(3)
-    ]
-    a = Arch(space.name, space.version, {"blocks": chain})
-    unread = thaw(a.genes)
-    unread["blocks"][0].update(sparse_op="attention", sparse_width=8)  # nobody reads block 1's rows
-    read = thaw(a.genes)
-    read["blocks"][0].update(dense_width=16)
-    distance = arch_distance(space)
-    assert space.distance(a, a.with_genes(unread)) == 2 and distance(a, a.with_genes(unread)) == 0
-    assert distance(a, a.with_genes(read)) == 1
 
 
 def _predict(archs: list[Arch]) -> list[float]:

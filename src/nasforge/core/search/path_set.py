@@ -3,8 +3,7 @@
 FGPS (Cao, Zhang et al., arXiv:2310.20705) draws many random paths, keeps the best predicted share of
 them as a candidate pool, and picks from that pool greedily: first the best predicted path, then, again
 and again, the candidate whose distance to the nearest path already chosen is largest, until the set is
-full. The pool gives quality, the farthest-first order diversity (of computed functions: distances are
-taken between canonical forms). The two halves alone, the ablations:
+full. The pool gives quality, the farthest-first order diversity. The two halves alone, the ablations:
 ``pool_random`` (quality only: a uniform draw from the same pool), ``farthest`` (diversity only:
 farthest-first over all drawn paths) and ``random`` (neither).
 """
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from nasforge.core.arch import Arch, SearchSpace, canonical_arch
+from nasforge.core.arch import Arch, SearchSpace
 
 __all__ = [
     "SELECTIONS",
@@ -37,22 +36,10 @@ SELECTIONS = ("fgps", "pool_random", "farthest", "random")
 
 def arch_distance(space: SearchSpace) -> Callable[[Arch, Arch], float]:
     """The space's own ``distance`` (genes that differ) when it has one, else the L1 distance between
-    the architectures' encodings (Hamming on one-hot parts), measured between canonical forms
-    (:func:`~nasforge.core.arch.canonical_arch`): genes that change nothing the network computes
-    add no diversity."""
-    between: Callable[[Arch, Arch], float] = (
-        space.distance
-        if hasattr(space, "distance")
-        else lambda a, b: float(np.abs(space.encode(a) - space.encode(b)).sum())
-    )
-    forms: dict[Arch, Arch] = {}
-
-    def canonical(arch: Arch) -> Arch:
-        if arch not in forms:
-            forms[arch] = canonical_arch(space, arch)
-        return forms[arch]
-
-    return lambda a, b: between(canonical(a), canonical(b))
+    the architectures' encodings (Hamming on one-hot parts)."""
+    if hasattr(space, "distance"):
+        return space.distance
+    return lambda a, b: float(np.abs(space.encode(a) - space.encode(b)).sum())
 
 
 def farthest_greedy(
