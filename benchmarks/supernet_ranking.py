@@ -24,7 +24,7 @@ from pathlib import Path
 
 from _env import environment
 
-from nasforge.core.search.random_baseline import best_of_k_pick_probabilities
+from nasforge.core.search.random_baseline import random_search_at_budget
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,9 +41,10 @@ def beats_random_search(study: dict, searched: dict) -> float:
     """How often a search's model (its ``metrics.json``) has a better test AUC than a random search
     that retrains as many of the study's architectures and tests the best on validation."""
     retrained = sum(1 for key in searched if key.startswith("retrain/") and key.endswith("/val_auc"))
-    picks = best_of_k_pick_probabilities(study["selection"], retrained)
-    truth = study["truth"]["auc"]
-    return sum(p for p, t in zip(picks, truth, strict=True) if searched["test/auc"] > t)
+    _, better = random_search_at_budget(
+        study["selection"], study["truth"]["auc"], retrained, searched["test/auc"]
+    )
+    return better
 
 
 def main() -> None:

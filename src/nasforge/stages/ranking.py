@@ -19,7 +19,7 @@ from nasforge.core.label_quality import explained_tau
 from nasforge.core.predictors import ArchPredictor
 from nasforge.core.predictors.rank_agreement import paired_tau_difference, spearman, top_k_overlap
 from nasforge.core.search.path_set import distinct_samples
-from nasforge.core.search.random_baseline import best_of_k_pick_probabilities
+from nasforge.core.search.random_baseline import random_search_at_budget
 from nasforge.pipeline import (
     PredictorResult,
     ReportResult,
@@ -52,7 +52,7 @@ class RankingStudyStage:
     architectures trained alike did not earn its cost. It is also set against a random search at its
     own budget, one that retrains as many architectures and tests the best on validation, computed
     exactly over every draw of the random sample
-    (:func:`~nasforge.core.search.random_baseline.best_of_k_pick_probabilities`).
+    (:func:`~nasforge.core.search.random_baseline.random_search_at_budget`).
 
     Every supernet scorer after the first is set against the first: its Kendall tau minus the
     first's, with a paired bootstrap interval over the architectures
@@ -263,7 +263,6 @@ class RankingStudyStage:
         result = context.result(self.searched_stage, RetrainResult)
         searched = result.metrics
         retrained = min(max(1, len(result.candidates)), len(selection))
-        picks = best_of_k_pick_probabilities(selection, retrained)
         found: dict[str, Any] = {f"{self.name}/random_search_retrained": retrained}
         for metric, mode in self.metrics.items():
             key = f"test/{metric}"
@@ -274,14 +273,11 @@ class RankingStudyStage:
             found[f"{self.name}/searched_test_{metric}"] = searched[key]
             beats = searched[key] > best if mode == "max" else searched[key] < best
             found[f"{self.name}/searched_beats_random_{metric}"] = bool(beats)
-            found[f"{self.name}/random_search_test_{metric}"] = sum(
-                p * t for p, t in zip(picks, truth[metric], strict=True)
+            expected, beaten = random_search_at_budget(
+                selection, truth[metric], retrained, searched[key], mode
             )
-            found[f"{self.name}/searched_beats_random_search_{metric}"] = sum(
-                p
-                for p, t in zip(picks, truth[metric], strict=True)
-                if (searched[key] > t if mode == "max" else searched[key] < t)
-            )
+            found[f"{self.name}/random_search_test_{metric}"] = expected
+            found[f"{self.name}/searched_beats_random_search_{metric}"] = beaten
         return found
 
     def _table(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["best_of_k_pick_probabilities"]
+__all__ = ["best_of_k_pick_probabilities", "random_search_at_budget"]
 
 
 def best_of_k_pick_probabilities(selection: Sequence[float], k: int) -> list[float]:
@@ -33,3 +33,19 @@ def best_of_k_pick_probabilities(selection: Sequence[float], k: int) -> list[flo
     for position, index in enumerate(order):
         probabilities[index] = math.comb(count - 1 - position, k - 1) / draws
     return probabilities
+
+
+def random_search_at_budget(
+    selection: Sequence[float], outcomes: Sequence[float], k: int, searched: float, mode: str = "max"
+) -> tuple[float, float]:
+    """The random search that draws ``k`` of the architectures and keeps the best by ``selection``:
+    its expected ``outcome`` (e.g. test AUC), and the probability that ``searched`` is better than
+    its pick (``mode``: ``"max"`` or ``"min"``, which outcome is better)."""
+    if mode not in ("max", "min"):
+        raise ValueError(f"random_search_at_budget: mode must be 'max' or 'min', got {mode!r}")
+    picks = best_of_k_pick_probabilities(selection, k)
+    expected = sum(p * o for p, o in zip(picks, outcomes, strict=True))
+    better = sum(
+        p for p, o in zip(picks, outcomes, strict=True) if (searched > o if mode == "max" else searched < o)
+    )
+    return expected, better
