@@ -18,38 +18,25 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import hydra
 import torch
 from _env import environment
+from _train import ROOT, run_train
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 from omegaconf import OmegaConf
 from torch import nn
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = "data=criteo_terabyte"
 
 
 def run(experiment: str, folder: Path, extra: list[str], verbose: bool) -> tuple[dict, float]:
-    """``train.py experiment=<experiment>`` in ``folder``; its metrics.json and wall seconds."""
+    """``train.py experiment=<experiment>`` in ``folder`` on both cores; its metrics.json and wall seconds."""
     # both cores for every run: right after another run, torch_threads=auto would see its load
-    command = [
-        sys.executable,
-        "train.py",
-        f"experiment={experiment}",
-        f"hydra.run.dir={folder}",
-        "torch_threads=2",
-        *extra,
-    ]
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=not verbose)
-    return json.loads((folder / "metrics.json").read_text()), time.perf_counter() - started
+    return run_train(experiment, folder, ["torch_threads=2", *extra], verbose)
 
 
 def model_flops(folder: Path) -> int:

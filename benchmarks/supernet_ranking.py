@@ -16,25 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from _env import environment
+from _train import run_train
 
 from nasforge.core.search.random_baseline import random_search_at_budget
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(experiment: str, folder: Path, extra: list[str], verbose: bool) -> tuple[dict, float]:
-    """``train.py experiment=<experiment>`` in ``folder``; its metrics.json and wall seconds."""
-    command = [sys.executable, "train.py", f"experiment={experiment}", f"hydra.run.dir={folder}", *extra]
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=not verbose)
-    return json.loads((folder / "metrics.json").read_text()), time.perf_counter() - started
 
 
 def beats_random_search(study: dict, searched: dict) -> float:
@@ -58,13 +46,15 @@ def main() -> None:
     env = environment()
     with tempfile.TemporaryDirectory() as tmp:
         for dataset in args.datasets:
-            fgps, fgps_s = run(
+            fgps, fgps_s = run_train(
                 f"fgps_{dataset}",
                 Path(tmp) / f"fgps-{dataset}",
                 [f"pipeline.ranking_archs={args.archs}"],
                 args.verbose,
             )
-            nasrec, nasrec_s = run(f"nasrec_{dataset}", Path(tmp) / f"nasrec-{dataset}", [], args.verbose)
+            nasrec, nasrec_s = run_train(
+                f"nasrec_{dataset}", Path(tmp) / f"nasrec-{dataset}", [], args.verbose
+            )
             for scorer in ("one_shot", "two_shot", "predictor"):
                 for metric in ("auc", "logloss"):
                     prefix = f"ranking/{scorer}/{metric}"

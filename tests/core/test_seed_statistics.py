@@ -1,0 +1,43 @@
+import math
+import statistics
+
+import pytest
+
+from nasforge.core.seed_statistics import mean_interval, paired_difference, student_t_quantile
+
+
+@pytest.mark.parametrize(
+    ("df", "expected"),
+    # two-sided 95% critical values from any t table
+    [(1, 12.7062), (2, 4.3027), (4, 2.7764), (9, 2.2622), (30, 2.0423)],
+)
+def test_t_quantile_matches_the_table(df, expected):
+    assert student_t_quantile(0.975, df) == pytest.approx(expected, abs=2e-3)
+
+
+def test_t_quantile_approaches_the_normal_one():
+    assert student_t_quantile(0.975, 2000) == pytest.approx(1.96, abs=2e-3)
+    assert student_t_quantile(0.95, 4) == pytest.approx(2.1318, abs=2e-3)
+
+
+def test_mean_interval_by_hand():
+    values = [0.7176, 0.7195, 0.7195, 0.7189, 0.7205]
+    mean, low, high = mean_interval(values)
+    half = 2.7764 * statistics.stdev(values) / math.sqrt(5)
+    assert mean == pytest.approx(statistics.fmean(values))
+    assert (low, high) == pytest.approx((mean - half, mean + half), abs=1e-6)
+
+
+def test_paired_difference_pairs_by_position():
+    # a constant offset has no spread: the interval collapses onto it
+    mean, low, high = paired_difference([1.0, 2.0, 5.0], [0.5, 1.5, 4.5])
+    assert (mean, low, high) == pytest.approx((0.5, 0.5, 0.5))
+    with pytest.raises(ValueError, match="pair them"):
+        paired_difference([1.0, 2.0], [1.0])
+
+
+def test_refuses_what_has_no_interval():
+    with pytest.raises(ValueError, match="at least 2"):
+        mean_interval([1.0])
+    with pytest.raises(ValueError, match=r"\(0.5, 1\)"):
+        student_t_quantile(0.3, 4)
