@@ -93,6 +93,13 @@ def test_two_shot_pipeline_end_to_end(compose_train, monkeypatch, tmp_path):
     beaten = sum(p for p, t in zip(picks, study["truth"]["auc"], strict=True) if searched > t)
     assert metrics["ranking/searched_beats_random_search_auc"] == pytest.approx(beaten)
     assert "a random search retraining 2 of them" in (out / "ranking.md").read_text()
+    # the best of R a user could pick: the best on validation, not on test
+    picked = int(np.argmax(study["selection"]))
+    by_validation = metrics["ranking/best_random_by_validation_test_auc"]
+    assert by_validation == pytest.approx(study["truth"]["auc"][picked])
+    assert by_validation <= metrics["ranking/best_random_test_auc"]
+    assert metrics["ranking/searched_beats_best_random_by_validation_auc"] == float(searched > by_validation)
+    assert "the best of the 3 on validation" in (out / "ranking.md").read_text()
     best_random = json.loads(Path(metrics["ranking/best_random_arch"]).read_text())
     assert best_random["space"] == json.loads((out / "best_arch.json").read_text())["space"]
 
