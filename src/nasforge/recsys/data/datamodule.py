@@ -57,6 +57,8 @@ class CTRDataModule(L.LightningDataModule):
         shuffle: shuffle the order of training batches every epoch (default: True).
         drop_last: drop incomplete training batches (default: False).
         progress: show a progress bar while preprocessing (default: True).
+        train_epochs: passes over the training split that this data warrants; the trainer's default
+            ``max_epochs`` reads it from the data config (default: 1, the NASRec protocol's).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class CTRDataModule(L.LightningDataModule):
         shuffle: bool = True,
         drop_last: bool = False,
         progress: bool = True,
+        train_epochs: int = 1,
     ) -> None:
         super().__init__()
         # Plain tuples, not Hydra's ListConfig: checkpoints must load with torch's weights_only=True.
