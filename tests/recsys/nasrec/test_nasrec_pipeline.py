@@ -47,7 +47,9 @@ def test_one_shot_run_exports_a_best_arch_that_the_child_experiment_reproduces(c
     eval_cfg.paths.output_dir = str(tmp_path / "eval")
     assert retest_checkpoint(eval_cfg)["test/auc"] == pytest.approx(metrics["test/auc"], abs=1e-6)
 
-    child_cfg = compose_train(["experiment=nasrec_criteo_child", f"model.arch={out / 'best_arch.json'}"])
+    child_cfg = compose_train(
+        ["experiment=nasrec_criteo_child", f"model.arch={out / 'best_arch.json'}", "trainer.max_epochs=1"]
+    )
     child_cfg.paths.output_dir = str(tmp_path / "child")
     child_cfg.trainer.limit_train_batches = 4
     child_metrics = run(child_cfg)
