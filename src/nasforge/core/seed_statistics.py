@@ -57,4 +57,4 @@ def paired_difference(
     """``first - second`` paired element by element (e.g. by seed): its mean and t interval."""
     if len(first) != len(second):
         raise ValueError(f"paired_difference: {len(first)} values against {len(second)}; pair them by seed")
-    return mean_interval([a - b for a, b in zip(first, second)], level)
+    return mean_interval([a - b for a, b in zip(first, second, strict=True)], level)
