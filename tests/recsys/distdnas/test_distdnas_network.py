@@ -84,9 +84,10 @@ def test_derivation_keeps_what_passes_the_threshold_and_the_strongest_otherwise(
         derive_arch(space, [[0.9, 0.2]], input_gates)
 
 
-def test_the_child_computes_what_the_supernet_computes_with_saturated_gates():
+@pytest.mark.parametrize("norms", [True, False])
+def test_the_child_computes_what_the_supernet_computes_with_saturated_gates(norms):
     space = DistDNASSpace(num_blocks=3)
-    supernet = _supernet(space)
+    supernet = _supernet(space, block_norm=norms, output_norm=norms)
     arch = space.sample(np.random.default_rng(3))
     bits = space.encode(arch)
     with torch.no_grad():
@@ -99,7 +100,9 @@ def test_the_child_computes_what_the_supernet_computes_with_saturated_gates():
         supernet.input_logits.copy_(inputs)
     module_gates, input_gates = supernet.gates()
     assert derive_arch(space, module_gates.tolist(), input_gates.tolist()) == arch
-    child = DistDNASNet(arch, space, 3, VOCAB, embedding_dim=4, dense_width=8, low_rank=2)
+    child = DistDNASNet(
+        arch, space, 3, VOCAB, embedding_dim=4, dense_width=8, low_rank=2, block_norm=norms, output_norm=norms
+    )
     child.load_state_dict(supernet.child_state_dict(arch))
     dense, sparse = _inputs()
     supernet.eval()

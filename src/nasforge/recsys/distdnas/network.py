@@ -114,6 +114,7 @@ class _DistDNASBase(CTRModel):
         attention_heads: int,
         sparse_grad: bool,
         block_norm: bool,
+        output_norm: bool,
     ) -> None:
         super().__init__(num_dense, vocab_sizes, embedding_dim)
         if dense_width <= num_dense:
@@ -127,8 +128,8 @@ class _DistDNASBase(CTRModel):
         self.stem = nn.Linear(num_dense + self.num_sparse * embedding_dim, dense_width - num_dense)
         self.blocks = nn.ModuleList(InteractionBlock(m, i, self.widths, block_norm) for m, i in blocks)
         # the last block's outputs are sums of many terms: normalised, the first logits stay small
-        self.dense_out_norm = nn.LayerNorm(dense_width)
-        self.sparse_out_norm = nn.LayerNorm(embedding_dim)
+        self.dense_out_norm = nn.LayerNorm(dense_width) if output_norm else nn.Identity()
+        self.sparse_out_norm = nn.LayerNorm(embedding_dim) if output_norm else nn.Identity()
         self.head = LogitHead(dense_width + self.num_sparse * embedding_dim)
 
     def reset_parameters(self) -> None:
@@ -169,6 +170,10 @@ class DistDNASNet(_DistDNASBase):
         sparse_grad: sparse embedding gradients (default: True).
         block_norm: the modules read each block's input layer-normalised (default: True; see
             :class:`InteractionBlock`).
+        output_norm: the head reads the last block's streams layer-normalised, the dense vector as one
+            and each field on its own (default: True). It keeps a supernet's first logits small; a
+            plain child of stacked cross layers learns better without it and ``block_norm``
+            (``benchmarks/RESULTS.md``).
     """
 
     #: a block no later block reads gets no gradient
@@ -186,6 +191,7 @@ class DistDNASNet(_DistDNASBase):
         attention_heads: int = 2,
         sparse_grad: bool = True,
         block_norm: bool = True,
+        output_norm: bool = True,
     ) -> None:
         self.arch = load_arch(arch)
         blocks = space.blocks(self.arch)
@@ -199,6 +205,7 @@ class DistDNASNet(_DistDNASBase):
             attention_heads,
             sparse_grad,
             block_norm,
+            output_norm,
         )
 
     def forward_features(self, dense: Tensor | None, sparse: Tensor) -> Tensor:
@@ -236,6 +243,7 @@ class DistDNASSupernet(_DistDNASBase):
         attention_heads: int = 2,
         sparse_grad: bool = True,
         block_norm: bool = True,
+        output_norm: bool = True,
         init_logit: float = 0.0,
     ) -> None:
         self.space = space
@@ -250,6 +258,7 @@ class DistDNASSupernet(_DistDNASBase):
             attention_heads,
             sparse_grad,
             block_norm,
+            output_norm,
         )
         n, m = space.num_blocks, len(space.modules)
         self.module_logits = nn.Parameter(torch.full((n, m), float(init_logit)))
