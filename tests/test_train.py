@@ -136,3 +136,9 @@ def test_unknown_data_name_is_one_line():
     )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: unknown data 'critio'; available: ")
+
+
+@pytest.mark.parametrize("strategy", available_options(PROJECT_ROOT / "configs", "search"))
+def test_every_search_strategy_draws_with_the_run_seed(compose_train, strategy: str):
+    cfg = compose_train(["experiment=nasrec_criteo", f"search={strategy}", "seed=7"])
+    assert cfg.search.seed == 7
