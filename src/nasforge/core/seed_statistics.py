@@ -45,8 +45,10 @@ def mean_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, 
     if len(values) < 2:
         raise ValueError(f"mean_interval: an interval needs at least 2 values, got {len(values)}")
     mean = statistics.fmean(values)
-    half = student_t_quantile(0.5 + level / 2, len(values) - 1) * statistics.stdev(values) / math.sqrt(
-        len(values)
+    half = (
+        student_t_quantile(0.5 + level / 2, len(values) - 1)
+        * statistics.stdev(values)
+        / math.sqrt(len(values))
     )
     return mean, mean - half, mean + half
 

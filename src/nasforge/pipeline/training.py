@@ -15,6 +15,7 @@ from nasforge.checkpoints import CheckpointError
 from nasforge.pipeline.context import RunContext
 from nasforge.pipeline.distributed import ddp_strategy_for, is_rank_zero
 from nasforge.pipeline.json_io import write_json
+from nasforge.pipeline.reuse import adopt_finished_training
 from nasforge.pipeline.seeding import seed_training, training_subject
 from nasforge.utils.instantiators import build_trainer
 from nasforge.utils.pylogger import RankedLogger
@@ -87,6 +88,7 @@ def train_in_folder(
     label: str,
     test: bool = False,
     record: dict[str, Any] | None = None,
+    reuse: Path | None = None,
 ) -> dict[str, Any]:
     """Train ``model_cfg`` from scratch on the run's data as its own run in ``folder`` (config,
     checkpoints, final weights) and return its record; a folder holding a finished record is reused,
@@ -99,17 +101,26 @@ def train_in_folder(
         label: how the log names the model.
         test: also test the best checkpoint and add the test metrics (default: ``False``).
         record: extra JSON data kept in the record (default: none).
+        reuse: another run's folder of the same model: its finished training is copied instead of
+            training again, when it was trained alike
+            (:func:`~nasforge.pipeline.reuse.adopt_finished_training`; default: none).
 
     Returns:
         ``record`` plus ``folder``, ``best_checkpoint``, ``weights``, ``monitor``, ``monitor_mode`` and
         ``metrics`` (the last logged values, with ``test/...`` when ``test``).
     """
     marker = folder / _RESULT
+    run_cfg = context.run_config(model_cfg, folder)
+    if (
+        reuse is not None
+        and not marker.is_file()
+        and adopt_finished_training(reuse, folder, run_cfg, _RESULT)
+    ):
+        log.info(f"{label}: trained alike in {reuse}, copied")
     if marker.is_file():
         log.info(f"{label}: already trained in {folder}")
         return json.loads(marker.read_text())
     log.info(f"{label}: training from scratch in {folder}")
-    run_cfg = context.run_config(model_cfg, folder)
     seed_training(run_cfg, training_subject(run_cfg.model, f"folder:{folder.name}"))
     model = hydra.utils.instantiate(run_cfg.model)
     if is_rank_zero():

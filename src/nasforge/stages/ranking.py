@@ -74,6 +74,12 @@ class RankingStudyStage:
         searched_stage: the retrain stage of the search, compared with the best random architecture
             (default: ``None``).
         bootstrap_resamples: resamples of the interval of a tau difference (default: ``2000``).
+        reuse_from: another run folder whose study trained the same architectures with the same
+            child, data, trainer and seed (an ablation of what comes before the study): its finished
+            stand-alone trainings are copied instead of trained again; one trained with other
+            settings stops the stage with the keys that differ. Also its study's folder itself
+            (``ranking/``, or ``ranking.before-recompute/`` after ``recompute_from``)
+            (default: ``None``).
         name: stage name (default: ``"ranking"``).
     """
 
@@ -95,6 +101,7 @@ class RankingStudyStage:
         seed: int = 0,
         searched_stage: str | None = None,
         bootstrap_resamples: int = 2000,
+        reuse_from: str | None = None,
         name: str = "ranking",
     ) -> None:
         if num_archs == 1 or num_archs < 0:
@@ -105,6 +112,7 @@ class RankingStudyStage:
         self.metrics = dict(metrics or {"auc": "max", "logloss": "min"})
         self.searched_stage, self.name = searched_stage, name
         self.bootstrap_resamples = bootstrap_resamples
+        self.reuse_from = Path(reuse_from) if reuse_from else None
 
     @property
     def consumes(self) -> dict[str, type[StageResult]]:
@@ -168,16 +176,34 @@ class RankingStudyStage:
         its best validation value of the monitored metric, higher better (what retraining selects by)."""
         truth: dict[str, list[float]] = {metric: [] for metric in self.metrics}
         selection = []
+        reused = self._reused_trainings()
         for index, arch in enumerate(archs):
             label = f"Stand-alone {index + 1}/{len(archs)} ({arch.hash})"
+            name = f"{index}-{arch.hash}"
             record = train_child(
-                context, self.child_key, arch, out / f"{index}-{arch.hash}", label, {}, test=True
+                context,
+                self.child_key,
+                arch,
+                out / name,
+                label,
+                {},
+                test=True,
+                reuse=reused / name if reused else None,
             )
             for metric in self.metrics:
                 truth[metric].append(float(record["metrics"][f"test/{metric}"]))
             best_validation = float(record["metrics"][f"val/{record['monitor']}_best"])
             selection.append(best_validation if record["monitor_mode"] == "max" else -best_validation)
         return truth, selection
+
+    def _reused_trainings(self) -> Path | None:
+        """The folder of ``reuse_from``'s stand-alone trainings (``None`` without one)."""
+        if self.reuse_from is None:
+            return None
+        folder = self.reuse_from / "ranking" if (self.reuse_from / "ranking").is_dir() else self.reuse_from
+        if not folder.is_dir():
+            raise FileNotFoundError(f"Stage {self.name!r}: reuse_from={self.reuse_from} is not a folder")
+        return folder
 
     def _scores(self, context: RunContext, archs: Sequence[Arch]) -> dict[str, dict[str, list[float]]]:
         """scorer -> metric -> score of each architecture."""

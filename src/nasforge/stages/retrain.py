@@ -51,17 +51,19 @@ def train_child(
     label: str,
     record: dict,
     test: bool = False,
+    reuse: Path | None = None,
 ) -> dict[str, Any]:
     """Train ``arch`` from scratch as a child (``cfg[child_key]``) in ``folder``, its JSON kept there as
     ``arch.json``; the record of :func:`~nasforge.pipeline.train_in_folder` with ``arch`` and
-    ``arch_file`` added to ``record`` (a finished folder is reused)."""
+    ``arch_file`` added to ``record`` (a finished folder is reused, and so is ``reuse``, another run's
+    folder of the same child trained alike)."""
     arch_file = folder / "arch.json"
     if is_rank_zero() and not arch_file.is_file():
         arch.save(arch_file)
     wait_for_every_rank()  # every process builds the child from that file
     record = {**record, "arch": arch.hash, "arch_file": str(arch_file)}
     model = child_config(context.cfg, child_key, arch_file)
-    return train_in_folder(context, model, folder, label, test=test, record=record)
+    return train_in_folder(context, model, folder, label, test=test, record=record, reuse=reuse)
 
 
 class RetrainStage:

@@ -8,11 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from omegaconf import open_dict
 
+import nasforge.pipeline.training as training
 import nasforge.stages.train as train_stage
 from nasforge.core.search.path_set import save_path_set
 from nasforge.core.search.random_baseline import best_of_k_pick_probabilities
 from nasforge.pipeline import run
+from nasforge.pipeline.reuse import TrainedOtherwiseError
 from nasforge.recsys.fgps import PathSetSampler
 from nasforge.recsys.nasrec import full_space, path_from_arch
 
@@ -109,6 +112,42 @@ def test_two_shot_pipeline_end_to_end(compose_train, monkeypatch, tmp_path):
     again = run(cfg)
     for key in ("ranking/best_random_test_auc", "ranking/one_shot/auc_spearman"):
         assert again[key] == pytest.approx(metrics[key])
+
+
+def test_an_ablation_copies_the_study_trained_alike_and_refuses_one_trained_otherwise(
+    compose_train, monkeypatch, tmp_path
+):
+    base = ["experiment=fgps_criteo", "trainer.fast_dev_run=true", "pipeline.ranking_archs=3"]
+    first = compose_train(base)
+    metrics = run(first)
+    out = Path(first.paths.output_dir)
+
+    trained: list[Path] = []
+    real_fit = training.fit_model
+
+    def recording_fit(cfg, model, datamodule, **overrides):
+        trained.append(Path(cfg.paths.output_dir))
+        return real_fit(cfg, model, datamodule, **overrides)
+
+    monkeypatch.setattr(training, "fit_model", recording_fit)
+    ablation = compose_train(
+        [*base, "pipeline.path_set.selection=random", f"pipeline.ranking_reuse_from={out}"]
+    )
+    with open_dict(ablation):
+        ablation.paths.output_dir = str(tmp_path / "ablation")
+    again = run(ablation)
+    study = Path(ablation.paths.output_dir) / "ranking"
+    assert trained and not any(study in folder.parents for folder in trained)  # the retrain stage trains
+    assert again["ranking/best_random_test_auc"] == pytest.approx(metrics["ranking/best_random_test_auc"])
+    copied = [json.loads(result.read_text()) for result in study.glob("*/result.json")]
+    assert len(copied) == 3 and all(record["folder"].startswith(str(study)) for record in copied)
+
+    # the same study with another child learning rate: the copies would be false, so it stops
+    with open_dict(ablation):
+        ablation.child.optimizer.lr = 0.5
+        ablation.recompute_from = "ranking"
+    with pytest.raises(TrainedOtherwiseError, match=r"model\.optimizer\.lr: 0\.05 here 0\.5"):
+        run(ablation)
 
 
 def _no_training(*args, **kwargs):
