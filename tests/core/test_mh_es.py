@@ -228,7 +228,7 @@ def test_bad_trajectory_arguments_are_refused():
 
 
 def test_the_config_builds_the_strategy():
-    config = OmegaConf.load(CONFIG)
+    config = OmegaConf.create({"seed": 3, "search": OmegaConf.load(CONFIG)}).search  # the run's seed
     strategy = instantiate(config)
     assert isinstance(strategy, MetropolisHastingsEvolution)
     assert {k: v for k, v in config.items() if k != "_target_"} == {
