@@ -40,11 +40,17 @@ def adopt_finished_training(source: Path, folder: Path, run_cfg: DictConfig, mar
         ``False`` when ``source`` holds no finished training (train as usual), ``True`` once copied.
 
     Raises:
-        TrainedOtherwiseError: naming ``source`` and the settings that differ.
+        TrainedOtherwiseError: naming ``source`` and the settings that differ (or saying that its
+            config is missing).
     """
     if not (source / marker).is_file():
         return False
-    theirs = _training_settings(OmegaConf.load(source / "config.yaml"), source)
+    config = source / "config.yaml"
+    if not config.is_file():
+        raise TrainedOtherwiseError(
+            f"{source} holds a finished training but no config.yaml to tell how it was trained"
+        )
+    theirs = _training_settings(OmegaConf.load(config), source)
     ours = _training_settings(run_cfg, folder)
     differences = [
         f"{key}: {theirs.get(key, '<unset>')} here {ours.get(key, '<unset>')}"
