@@ -10,7 +10,7 @@ import pytest
 
 import nasforge.recsys.distdnas.day_task as day_task
 from nasforge.pipeline import run
-from nasforge.recsys.distdnas import DistDNASSpace, aggregate_gates
+from nasforge.recsys.distdnas import DaySearchStage, DistDNASSpace, aggregate_gates
 from nasforge.recsys.distdnas.days import plan_days
 
 
@@ -41,6 +41,34 @@ def test_days_are_searched_aggregated_derived_and_compared(compose_train):
         assert (out / name).is_file(), name
     assert "search/sequential_wall_s" in metrics and "retrain/0/test_auc" in metrics
     assert metrics["retrain/0/flops"] > 0
+
+
+def test_the_stretched_sequential_search_walks_its_gates_as_far_as_a_day_does(compose_train, monkeypatch):
+    cfg = compose_train(
+        [
+            "experiment=distdnas_criteo_terabyte",
+            "trainer.fast_dev_run=true",
+            "pipeline.compare_sequential=true",
+            "pipeline.sequential_gate_schedule=stretched",
+            "distdnas.profiles.tiny.arch_warmup_steps=3",
+        ]
+    )
+    real = day_task.train_in_folder
+    schedules: dict[str, tuple[float, int]] = {}
+
+    def recording(context, model_cfg, folder, label, **kwargs):
+        schedules[Path(folder).name] = (model_cfg.arch_optimizer.lr, model_cfg.arch_warmup_steps)
+        return real(context, model_cfg, folder, label, **kwargs)
+
+    monkeypatch.setattr(day_task, "train_in_folder", recording)
+    run(cfg)
+    day_lr, day_warmup = schedules["day_0"]
+    assert schedules["sequential"] == (pytest.approx(day_lr / 2), day_warmup * 2)  # two days
+
+
+def test_an_unknown_sequential_gate_schedule_is_refused():
+    with pytest.raises(ValueError, match=r"sequential_gate_schedule must be one of \('same', 'stretched'\)"):
+        DaySearchStage(DistDNASSpace(num_blocks=2), sequential_gate_schedule="faster")
 
 
 def test_a_killed_search_resumes_without_redoing_finished_days(compose_train, monkeypatch):

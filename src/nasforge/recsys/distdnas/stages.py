@@ -29,7 +29,10 @@ from nasforge.recsys.distdnas.space import DistDNASSpace
 from nasforge.stages.retrain import child_config
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["DaySearchStage"]
+__all__ = ["SEQUENTIAL_GATE_SCHEDULES", "DaySearchStage"]
+
+#: the gate schedules the one search over all days may take (see :class:`DaySearchStage`)
+SEQUENTIAL_GATE_SCHEDULES = ("same", "stretched")
 
 log = RankedLogger(__name__)
 
@@ -62,6 +65,11 @@ class DaySearchStage:
         weight_by_rows: weight each day's gates by its rows when averaging (default: True).
         compare_sequential: also search all the days in one run, the conventional way, and time it
             (default: False).
+        sequential_gate_schedule: the gates' schedule in that search: ``"same"``, a day's (the gates
+            then take as many more Adam steps as there are days, and the cost term's steady pull
+            goes that much further); ``"stretched"``, the gate learning rate divided by the number
+            of days and the gate warm-up multiplied by it, so the gates travel as far, over the same
+            share of the search, as in one day's (default: ``"same"``).
         child_key: the child model config, used to measure the derived architectures' costs
             (default: ``"child"``).
         trainer: ``cfg.trainer`` keys set for the searches, e.g. their ``max_epochs`` (default: none).
@@ -89,6 +97,7 @@ class DaySearchStage:
         threshold: float = 0.5,
         weight_by_rows: bool = True,
         compare_sequential: bool = False,
+        sequential_gate_schedule: str = "same",
         child_key: str = "child",
         trainer: Mapping[str, Any] | None = None,
         name: str = "search",
@@ -99,7 +108,13 @@ class DaySearchStage:
         self.resources = {"num_cpus": num_cpus, "num_gpus": num_gpus}
         self.ray_address, self.ray_init = ray_address, dict(ray_init or {})
         self.threshold, self.weight_by_rows = threshold, weight_by_rows
+        if sequential_gate_schedule not in SEQUENTIAL_GATE_SCHEDULES:
+            raise ValueError(
+                f"DaySearchStage: sequential_gate_schedule must be one of {SEQUENTIAL_GATE_SCHEDULES}, "
+                f"got {sequential_gate_schedule!r}"
+            )
         self.compare_sequential, self.child_key, self.name = compare_sequential, child_key, name
+        self.sequential_gate_schedule = sequential_gate_schedule
 
     @property
     def writes(self) -> tuple[str, ...]:
@@ -241,7 +256,11 @@ class DaySearchStage:
         everything = {"train_days": [d for day in plan for d in day.data["train_days"]]} if by_day else {}
         day = DataDay("all_days", everything, sum(d.rows for d in plan))
         folder = context.output_dir / "sequential"
-        result = search_day(self._search_config(context, folder, "inprocess"), str(folder), day)
+        config = self._search_config(context, folder, "inprocess")
+        if self.sequential_gate_schedule == "stretched":
+            config["model"]["arch_optimizer"]["lr"] /= len(plan)
+            config["model"]["arch_warmup_steps"] *= len(plan)
+        result = search_day(config, str(folder), day)
         found = derive_arch(self.space, result["module_gates"], result["input_gates"], self.threshold)
         found.save(context.output_dir / "sequential" / "arch.json")
         metrics[f"{self.name}/sequential_wall_s"] = result["wall_s"]
