@@ -65,7 +65,7 @@ def test_a_training_trained_otherwise_is_refused_with_the_keys_that_differ(tmp_p
     source, folder = tmp_path / "other" / "0-abc", tmp_path / "run" / "0-abc"
     _finished(source, seed=2)
     with pytest.raises(
-        TrainedOtherwiseError, match=rf"{re.escape(str(source))} was trained .*\(seed: 2 here 1\)"
+        TrainedOtherwiseError, match=rf"{re.escape(str(source))} was trained .*\(seed: 2 -> 1\)"
     ):
         adopt_finished_training(source, folder, _config(folder), "result.json")
     assert not folder.exists()

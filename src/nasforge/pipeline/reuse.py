@@ -16,7 +16,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from nasforge.pipeline.distributed import is_rank_zero, wait_for_every_rank
-from nasforge.pipeline.run_settings import deciding_settings
+from nasforge.pipeline.run_settings import deciding_settings, setting_differences, summarize_differences
 
 __all__ = ["TRAINING_KEYS", "TrainedOtherwiseError", "adopt_finished_training"]
 
@@ -52,16 +52,12 @@ def adopt_finished_training(source: Path, folder: Path, run_cfg: DictConfig, mar
         )
     theirs = _training_settings(OmegaConf.load(config), source)
     ours = _training_settings(run_cfg, folder)
-    differences = [
-        f"{key}: {theirs.get(key, '<unset>')} here {ours.get(key, '<unset>')}"
-        for key in sorted(set(theirs) | set(ours))
-        if theirs.get(key) != ours.get(key)
-    ]
+    differences = setting_differences(theirs, ours)
     if differences:
         raise TrainedOtherwiseError(
             f"{source} was trained with other settings than this run's "
-            f"({'; '.join(differences[:5])}{'; ...' if len(differences) > 5 else ''}): reuse a run "
-            "trained alike, or leave the reuse out to train it here"
+            f"({summarize_differences(differences)}): reuse a run trained alike, or leave the "
+            "reuse out to train it here"
         )
     if is_rank_zero():
         if folder.exists():  # this run's own unfinished attempt

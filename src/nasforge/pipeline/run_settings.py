@@ -22,7 +22,14 @@ from nasforge.pipeline.json_io import write_json
 from nasforge.pipeline.wiring import Stage
 from nasforge.utils.pylogger import RankedLogger
 
-__all__ = ["SETTINGS_FILE", "StaleRunFolderError", "check_run_folder", "deciding_settings"]
+__all__ = [
+    "SETTINGS_FILE",
+    "StaleRunFolderError",
+    "check_run_folder",
+    "deciding_settings",
+    "setting_differences",
+    "summarize_differences",
+]
 
 log = RankedLogger(__name__)
 
@@ -95,11 +102,11 @@ def check_run_folder(cfg: DictConfig, stages: Sequence[Stage], output_dir: Path,
         log.warning(f"{output_dir} holds finished stages but no record of their settings: reused unchecked")
         return
     recorded = json.loads(settings_file.read_text()) if settings_file.is_file() else settings
-    differences = _differences(recorded, settings) if finished else []
+    differences = setting_differences(recorded, settings) if finished else []
     if differences and recompute_from is None:
         raise StaleRunFolderError(
             f"{output_dir} holds stages ({', '.join(finished)}) computed with other settings "
-            f"({'; '.join(differences[:5])}{'; ...' if len(differences) > 5 else ''}): run in a new "
+            f"({summarize_differences(differences)}): run in a new "
             "folder (leave out hydra.run.dir), or recompute from a stage on with "
             f"+recompute_from=<stage> ({', '.join(names)})"
         )
@@ -109,7 +116,7 @@ def check_run_folder(cfg: DictConfig, stages: Sequence[Stage], output_dir: Path,
         _set_aside(stages[names.index(recompute_from) :], output_dir)
         log.warning(
             f"Recomputing from stage '{recompute_from}' on with this run's settings"
-            + (f" ({'; '.join(differences[:5])})" if differences else "")
+            + (f" ({summarize_differences(differences)})" if differences else "")
         )
     write_json(settings_file, settings)
 
@@ -124,12 +131,18 @@ def _set_aside(stages: Sequence[Stage], output_dir: Path) -> None:
                 path.rename(path.with_name(path.name + ".before-recompute"))
 
 
-def _differences(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
+def setting_differences(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """``key: recorded -> current`` for every key whose value differs (``<unset>`` where missing)."""
     return [
         f"{key}: {recorded.get(key, '<unset>')} -> {current.get(key, '<unset>')}"
         for key in sorted(set(recorded) | set(current))
         if recorded.get(key) != current.get(key)
     ]
+
+
+def summarize_differences(differences: Sequence[str], shown: int = 5) -> str:
+    """The first ``shown`` differences, ``; ``-separated, with ``...`` when there are more."""
+    return "; ".join(differences[:shown]) + ("; ..." if len(differences) > shown else "")
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:

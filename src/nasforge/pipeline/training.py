@@ -110,17 +110,17 @@ def train_in_folder(
         ``metrics`` (the last logged values, with ``test/...`` when ``test``).
     """
     marker = folder / _RESULT
-    run_cfg = context.run_config(model_cfg, folder)
     if (
         reuse is not None
         and not marker.is_file()
-        and adopt_finished_training(reuse, folder, run_cfg, _RESULT)
+        and adopt_finished_training(reuse, folder, context.run_config(model_cfg, folder), _RESULT)
     ):
         log.info(f"{label}: trained alike in {reuse}, copied")
     if marker.is_file():
         log.info(f"{label}: already trained in {folder}")
         return json.loads(marker.read_text())
     log.info(f"{label}: training from scratch in {folder}")
+    run_cfg = context.run_config(model_cfg, folder)
     seed_training(run_cfg, training_subject(run_cfg.model, f"folder:{folder.name}"))
     model = hydra.utils.instantiate(run_cfg.model)
     if is_rank_zero():

@@ -146,7 +146,7 @@ def test_an_ablation_copies_the_study_trained_alike_and_refuses_one_trained_othe
     with open_dict(ablation):
         ablation.child.optimizer.lr = 0.5
         ablation.recompute_from = "ranking"
-    with pytest.raises(TrainedOtherwiseError, match=r"model\.optimizer\.lr: 0\.05 here 0\.5"):
+    with pytest.raises(TrainedOtherwiseError, match=r"model\.optimizer\.lr: 0\.05 -> 0\.5"):
         run(ablation)
 
 
