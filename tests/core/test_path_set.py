@@ -60,21 +60,26 @@ def test_every_selection_keeps_k_distinct_paths_and_is_deterministic_under_a_see
     assert select_path_set(space, _predict, 5, 60, 0.2, selection, seed=4)[0] != paths
 
 
-def test_fgps_picks_from_the_pool_best_first_and_spreads_more_than_the_pool_drawn_at_random():
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_fgps_picks_from_the_pool_best_first_and_spreads_more_than_the_pool_drawn_at_random(seed):
     space = IntVectorSpace(length=10, choices=4)
-    rng_scores = sorted(_predict(select_path_set(space, _predict, 200, 200, 1.0, "random", seed=0)[0]))
-    pool_floor = rng_scores[-40]  # the best 20% of the 200 drawn paths
-    fgps, fgps_scores = select_path_set(space, _predict, 8, 200, 0.2, "fgps", seed=0)
-    assert fgps_scores[0] == rng_scores[-1]  # the best predicted path comes first
+    drawn = select_path_set(space, _predict, 200, 200, 1.0, "random", seed=seed)[0]
+    drawn_scores = sorted(_predict(drawn))
+    pool_floor = drawn_scores[-40]  # the best 20% of the 200 drawn paths
+    fgps, fgps_scores = select_path_set(space, _predict, 8, 200, 0.2, "fgps", seed=seed)
+    assert fgps_scores[0] == drawn_scores[-1]  # the best predicted path comes first
     assert min(fgps_scores) >= pool_floor
     distance = arch_distance(space)
 
-    def nearest_pair(paths: list[Arch]) -> float:
-        return min(distance(a, b) for i, a in enumerate(paths) for b in paths[i + 1 :])
+    def spread(paths: list[Arch]) -> tuple[float, float]:
+        pairs = [distance(a, b) for i, a in enumerate(paths) for b in paths[i + 1 :]]
+        return min(pairs), sum(pairs) / len(pairs)
 
     # the same 200 drawn paths and pool: farthest-first keeps the chosen paths further apart
-    pool_random = select_path_set(space, _predict, 8, 200, 0.2, "pool_random", seed=0)[0]
-    assert nearest_pair(fgps) > nearest_pair(pool_random)
+    pool_random = select_path_set(space, _predict, 8, 200, 0.2, "pool_random", seed=seed)[0]
+    (fgps_nearest, fgps_mean), (random_nearest, random_mean) = spread(fgps), spread(pool_random)
+    assert fgps_nearest > random_nearest
+    assert fgps_mean > random_mean
 
 
 def test_bad_settings_are_named():
