@@ -26,7 +26,8 @@ def _cpu_times() -> tuple[int, int] | None:
         return None
     if not fields or fields[0] != "cpu":
         return None
-    times = [int(value) for value in fields[1:]]
+    # user nice system idle iowait irq softirq steal; guest time is already counted in user and nice
+    times = [int(value) for value in fields[1:9]]
     idle = sum(times[3:5])  # idle and iowait
     return sum(times) - idle, sum(times)
 

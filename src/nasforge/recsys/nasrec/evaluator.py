@@ -1,16 +1,17 @@
 """Scoring subnets of a trained NASRec supernet: inherit, fine-tune the final layer, evaluate.
 
 NASRec ranks architectures by their inherited weights after a short *post-training fine-tuning* of the
-final layer, which recalibrates the one layer every path shares. NASRec tunes it on training rows. On
-a small sample that the supernet has seen for several epochs, its embeddings remember those rows: a
-head tuned there learned 0.40 LogLoss on them and tested at 0.55-0.58, worse than predicting the
-click rate, and the inherited LogLoss stopped ranking architectures (Kendall tau 0.05 against 0.62
-when tuned on held-out rows; README, FGPS). ``finetune_on="validation"`` tunes it on validation rows
-that the score does not use. Everything is done in a few large
+final layer, which recalibrates the one layer every path shares. Everything is done in a few large
 batched passes on data kept on the device: the subnet's features (the input of the final layer) are
 computed once, without gradients, for a fixed fine-tuning set and a fixed validation subset; the
 fine-tuning then touches only those cached features and a ``[width]`` weight vector, so it costs far
 less than one forward pass of the subnet. Scores are deterministic, so a resumed search reproduces them.
+
+NASRec tunes the final layer on training rows. A supernet that has seen a small sample for several
+epochs remembers those rows: a head tuned there reached 0.40 LogLoss on them and 0.55-0.58 on
+validation, worse than predicting the click rate, and the inherited LogLoss stopped ranking
+architectures (Kendall tau 0.05, against 0.62 tuned on held-out rows; README, NASRec).
+``finetune_on="validation"`` tunes it on validation rows that the score does not use.
 """
 
 from __future__ import annotations
