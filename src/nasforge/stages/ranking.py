@@ -59,6 +59,11 @@ class RankingStudyStage:
     (:func:`~nasforge.core.predictors.rank_agreement.paired_tau_difference`), so "ranks better" is
     told apart from the noise of a tau over a few dozen architectures.
 
+    With ``chance_level``, the agreement is also measured among the architectures that learn: those
+    whose stand-alone value of the first metric is better than chance. A space where many draws
+    compute a constant (a NASRec last block that hands the head nothing) gives every scorer an easy
+    tau from putting those last; among the others the order can be far weaker.
+
     Args:
         space: the space the architectures are drawn from (the supernets').
         evaluator: partial completed with ``supernet=`` and ``datamodule=`` into ``arch -> metrics``.
@@ -74,6 +79,9 @@ class RankingStudyStage:
         searched_stage: the retrain stage of the search, compared with the best random architecture
             (default: ``None``).
         bootstrap_resamples: resamples of the interval of a tau difference (default: ``2000``).
+        chance_level: the first metric's value for a network that has learned nothing (0.5 for an
+            AUC); the agreement among the architectures beyond it goes to ``<scorer>/<metric>_*_learning``
+            (default: ``None``, not measured).
         reuse_from: another run folder whose study trained the same architectures with the same
             child, data, trainer and seed (an ablation of what comes before the study): its finished
             stand-alone trainings are copied instead of trained again; one trained with other
@@ -102,6 +110,7 @@ class RankingStudyStage:
         searched_stage: str | None = None,
         bootstrap_resamples: int = 2000,
         reuse_from: str | None = None,
+        chance_level: float | None = None,
         name: str = "ranking",
     ) -> None:
         if num_archs == 1 or num_archs < 0:
@@ -113,6 +122,7 @@ class RankingStudyStage:
         self.searched_stage, self.name = searched_stage, name
         self.bootstrap_resamples = bootstrap_resamples
         self.reuse_from = Path(reuse_from) if reuse_from else None
+        self.chance_level = chance_level
 
     @property
     def consumes(self) -> dict[str, type[StageResult]]:
@@ -140,9 +150,14 @@ class RankingStudyStage:
         rows = self._agreement(scores, truth)
         differences = self._tau_differences(scores, truth)
         metrics: dict[str, Any] = {f"{self.name}/architectures": len(archs)}
-        for row in rows:
-            for measure in ("kendall_tau", "spearman", f"top{self.top}_overlap"):
-                metrics[f"{self.name}/{row['scorer']}/{row['metric']}_{measure}"] = row[measure]
+        learning = self._learning(truth)
+        learning_rows = self._agreement(*_only(learning, scores, truth)) if len(learning) >= 2 else []
+        for row_set, suffix in ((rows, ""), (learning_rows, "_learning")):
+            for row in row_set:
+                for measure in ("kendall_tau", "spearman", f"top{self.top}_overlap"):
+                    metrics[f"{self.name}/{row['scorer']}/{row['metric']}_{measure}{suffix}"] = row[measure]
+        if self.chance_level is not None:
+            metrics[f"{self.name}/learning_architectures"] = len(learning)
         for d in differences:
             key = f"{self.name}/{d['scorer']}_vs_{d['against']}/{d['metric']}_kendall_tau"
             metrics.update({f"{key}_{measure}": d[measure] for measure in ("difference", "low", "high")})
@@ -151,17 +166,24 @@ class RankingStudyStage:
         first, mode = next(iter(self.metrics.items()))
         best = (max if mode == "max" else min)(range(len(archs)), key=lambda i: truth[first][i])
         metrics[f"{self.name}/best_random_arch"] = str(out / f"{best}-{archs[best].hash}" / "arch.json")
+        table = self._table(rows, differences, metrics, learning_rows)
         if is_rank_zero():
             summary = {
                 "architectures": [a.hash for a in archs],
                 "truth": truth,
                 "selection": selection,
                 "scores": scores,
+                "learning": learning,
             }
-            write_json(out / "ranking.json", {**summary, "agreement": rows, "tau_differences": differences})
-            (context.output_dir / "ranking.md").write_text(self._table(rows, differences, metrics))
+            agreement = {
+                "agreement": rows,
+                "agreement_learning": learning_rows,
+                "tau_differences": differences,
+            }
+            write_json(out / "ranking.json", {**summary, **agreement})
+            (context.output_dir / "ranking.md").write_text(table)
             self._plot(scores, truth, rows, context.output_dir / "ranking.png")
-        log.info(f"Ranking study on {len(archs)} architectures:\n{self._table(rows, differences, metrics)}")
+        log.info(f"Ranking study on {len(archs)} architectures:\n{table}")
         files = {
             "the agreement table": str(context.output_dir / "ranking.md"),
             "scorer against stand-alone, per scorer": str(context.output_dir / "ranking.png"),
@@ -195,6 +217,16 @@ class RankingStudyStage:
             best_validation = float(record["metrics"][f"val/{record['monitor']}_best"])
             selection.append(best_validation if record["monitor_mode"] == "max" else -best_validation)
         return truth, selection
+
+    def _learning(self, truth: Mapping[str, list[float]]) -> list[int]:
+        """Indices of the architectures whose first metric is better than ``chance_level`` (all of
+        them without one)."""
+        metric, mode = next(iter(self.metrics.items()))
+        values = truth[metric]
+        if self.chance_level is None:
+            return list(range(len(values)))
+        sign = 1.0 if mode == "max" else -1.0
+        return [i for i, value in enumerate(values) if sign * (value - self.chance_level) > 0]
 
     def _reused_trainings(self) -> Path | None:
         """The folder of ``reuse_from``'s stand-alone trainings (``None`` without one)."""
@@ -317,19 +349,31 @@ class RankingStudyStage:
         rows: Sequence[Mapping[str, Any]],
         differences: Sequence[Mapping[str, Any]],
         metrics: Mapping[str, Any],
+        learning_rows: Sequence[Mapping[str, Any]] = (),
     ) -> str:
         def shown(value: Any) -> str:
             return "undefined" if value is None or value != value else f"{value:.3f}"
 
-        lines = [
+        header = [
             f"| scorer | metric | Kendall tau | Spearman | top-{self.top} overlap |",
             "|---|---|---:|---:|---:|",
         ]
-        for row in rows:
-            lines.append(
+
+        def table(row_set: Sequence[Mapping[str, Any]]) -> list[str]:
+            return header + [
                 f"| {row['scorer']} | {row['metric']} | {shown(row['kendall_tau'])} "
                 f"| {shown(row['spearman'])} | {shown(row[f'top{self.top}_overlap'])} |"
+                for row in row_set
+            ]
+
+        lines = table(rows)
+        if self.chance_level is not None:
+            count = metrics[f"{self.name}/learning_architectures"]
+            lines.append(
+                f"\nAmong the {count} architectures that learn (test {next(iter(self.metrics))} beyond "
+                f"{self.chance_level}):\n"
             )
+            lines += table(learning_rows) if learning_rows else ["(too few to rank)"]
         for d in differences:
             lines.append(
                 f"\nKendall tau ({d['metric']}) of {d['scorer']} minus {d['against']}: "
@@ -369,3 +413,14 @@ class RankingStudyStage:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, num_archs={self.num_archs})"
+
+
+def _only(
+    indices: Sequence[int], scores: Mapping[str, Mapping[str, list[float]]], truth: Mapping[str, list[float]]
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, list[float]]]:
+    """``scores`` and ``truth`` of the architectures at ``indices`` alone."""
+    scores_kept = {
+        scorer: {metric: [values[i] for i in indices] for metric, values in by_metric.items()}
+        for scorer, by_metric in scores.items()
+    }
+    return scores_kept, {metric: [values[i] for i in indices] for metric, values in truth.items()}

@@ -18,6 +18,7 @@ from nasforge.pipeline import run
 from nasforge.pipeline.reuse import TrainedOtherwiseError
 from nasforge.recsys.fgps import PathSetSampler
 from nasforge.recsys.nasrec import full_space, path_from_arch
+from nasforge.stages.ranking import RankingStudyStage
 
 
 def _space():
@@ -88,6 +89,9 @@ def test_two_shot_pipeline_end_to_end(compose_train, monkeypatch, tmp_path):
     assert "Kendall tau (auc) of two_shot minus one_shot" in (out / "ranking.md").read_text()
     # the random search at the search's budget: 2 retrained (tiny profile), the best on validation
     study = json.loads((out / "ranking" / "ranking.json").read_text())
+    learning = [i for i, auc in enumerate(study["truth"]["auc"]) if auc > 0.5]
+    assert study["learning"] == learning and metrics["ranking/learning_architectures"] == len(learning)
+    assert f"Among the {len(learning)} architectures that learn" in (out / "ranking.md").read_text()
     picks = best_of_k_pick_probabilities(study["selection"], 2)
     assert metrics["ranking/random_search_retrained"] == 2
     expected = sum(p * t for p, t in zip(picks, study["truth"]["auc"], strict=True))
@@ -152,3 +156,19 @@ def test_an_ablation_copies_the_study_trained_alike_and_refuses_one_trained_othe
 
 def _no_training(*args, **kwargs):
     raise AssertionError("a stand-alone architecture was trained again")
+
+
+def test_agreement_among_learning_architectures_leaves_out_those_at_chance():
+    """A scorer that only tells networks that learned nothing from the others: a high tau over all,
+    none among the ones that learn."""
+    stage = RankingStudyStage(space=None, evaluator=None, num_archs=8, chance_level=0.5, top=2)
+    truth = {"auc": [0.5, 0.5, 0.5, 0.5, 0.70, 0.71, 0.72, 0.73], "logloss": [0.6] * 4 + [0.5] * 4}
+    scores = {"supernet": {"auc": [0.1, 0.2, 0.3, 0.4, 0.9, 0.8, 0.7, 0.6]}}
+    learning = stage._learning(truth)
+    assert learning == [4, 5, 6, 7]
+    overall = stage._agreement(scores, truth)[0]["kendall_tau"]
+    kept = {"auc": [scores["supernet"]["auc"][i] for i in learning]}
+    among = stage._agreement({"supernet": kept}, {m: [v[i] for i in learning] for m, v in truth.items()})
+    among = among[0]["kendall_tau"]
+    assert overall > 0.3 and among == pytest.approx(-1.0)
+    assert RankingStudyStage(space=None, evaluator=None, num_archs=8)._learning(truth) == list(range(8))
