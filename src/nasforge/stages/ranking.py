@@ -151,7 +151,8 @@ class RankingStudyStage:
         differences = self._tau_differences(scores, truth)
         metrics: dict[str, Any] = {f"{self.name}/architectures": len(archs)}
         learning = self._learning(truth)
-        learning_rows = self._agreement(*_only(learning, scores, truth)) if len(learning) >= 2 else []
+        measured = self.chance_level is not None and len(learning) >= 2
+        learning_rows = self._agreement(*_only(learning, scores, truth)) if measured else []
         for row_set, suffix in ((rows, ""), (learning_rows, "_learning")):
             for row in row_set:
                 for measure in ("kendall_tau", "spearman", f"top{self.top}_overlap"):

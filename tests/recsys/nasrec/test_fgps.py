@@ -92,6 +92,7 @@ def test_two_shot_pipeline_end_to_end(compose_train, monkeypatch, tmp_path):
     learning = [i for i, auc in enumerate(study["truth"]["auc"]) if auc > 0.5]
     assert study["learning"] == learning and metrics["ranking/learning_architectures"] == len(learning)
     assert f"Among the {len(learning)} architectures that learn" in (out / "ranking.md").read_text()
+    assert ("ranking/two_shot/auc_kendall_tau_learning" in metrics) == (len(learning) >= 2)
     picks = best_of_k_pick_probabilities(study["selection"], 2)
     assert metrics["ranking/random_search_retrained"] == 2
     expected = sum(p * t for p, t in zip(picks, study["truth"]["auc"], strict=True))
