@@ -62,6 +62,13 @@ def test_recompute_sets_a_search_history_aside(compose_train):
     history = (out / "history.jsonl").read_text()
     run(compose_train([*base, "pipeline.top_k=1", "recompute_from=search"]))
     assert (out / "history.jsonl.before-recompute").read_text() == history
+    # a second recompute keeps both earlier histories, folders included
+    second = (out / "history.jsonl").read_text()
+    retrained = sorted(p.name for p in (out / "retrain").iterdir())
+    run(compose_train([*base, "pipeline.top_k=2", "recompute_from=search"]))
+    assert (out / "history.jsonl.before-recompute").read_text() == history
+    assert (out / "history.jsonl.before-recompute-2").read_text() == second
+    assert sorted(p.name for p in (out / "retrain.before-recompute-2").iterdir()) == retrained
 
 
 def test_presentation_settings_do_not_count(compose_train):

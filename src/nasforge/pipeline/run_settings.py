@@ -128,7 +128,18 @@ def _set_aside(stages: Sequence[Stage], output_dir: Path) -> None:
         for relative in getattr(stage, "writes", ()):
             path = output_dir / relative
             if path.exists():
-                path.rename(path.with_name(path.name + ".before-recompute"))
+                path.rename(_free_aside_name(path))
+
+
+def _free_aside_name(path: Path) -> Path:
+    """``<name>.before-recompute``, or ``-2``, ``-3``, ... after it where an earlier recompute left
+    one: a second recompute keeps the first one's files too."""
+    aside = path.with_name(path.name + ".before-recompute")
+    number = 2
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.before-recompute-{number}")
+        number += 1
+    return aside
 
 
 def setting_differences(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
