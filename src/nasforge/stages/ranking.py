@@ -152,7 +152,7 @@ class RankingStudyStage:
         metrics: dict[str, Any] = {f"{self.name}/architectures": len(archs)}
         learning = self._learning(truth)
         measured = self.chance_level is not None and len(learning) >= 2
-        learning_rows = self._agreement(*_only(learning, scores, truth)) if measured else []
+        learning_rows = self._agreement_among(learning, scores, truth) if measured else []
         for row_set, suffix in ((rows, ""), (learning_rows, "_learning")):
             for row in row_set:
                 for measure in ("kendall_tau", "spearman", f"top{self.top}_overlap"):
@@ -277,6 +277,20 @@ class RankingStudyStage:
                     }
                 )
         return rows
+
+    def _agreement_among(
+        self,
+        indices: Sequence[int],
+        scores: Mapping[str, Mapping[str, list[float]]],
+        truth: Mapping[str, list[float]],
+    ) -> list[dict]:
+        """:meth:`_agreement` over the architectures at ``indices`` alone."""
+        kept_scores = {
+            scorer: {metric: [values[i] for i in indices] for metric, values in by_metric.items()}
+            for scorer, by_metric in scores.items()
+        }
+        kept_truth = {metric: [values[i] for i in indices] for metric, values in truth.items()}
+        return self._agreement(kept_scores, kept_truth)
 
     def _tau_differences(
         self, scores: Mapping[str, Mapping[str, list[float]]], truth: Mapping[str, list[float]]
@@ -414,14 +428,3 @@ class RankingStudyStage:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, num_archs={self.num_archs})"
-
-
-def _only(
-    indices: Sequence[int], scores: Mapping[str, Mapping[str, list[float]]], truth: Mapping[str, list[float]]
-) -> tuple[dict[str, dict[str, list[float]]], dict[str, list[float]]]:
-    """``scores`` and ``truth`` of the architectures at ``indices`` alone."""
-    scores_kept = {
-        scorer: {metric: [values[i] for i in indices] for metric, values in by_metric.items()}
-        for scorer, by_metric in scores.items()
-    }
-    return scores_kept, {metric: [values[i] for i in indices] for metric, values in truth.items()}
