@@ -27,7 +27,8 @@ def inputs(rows: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def chain(space, **last) -> Arch:
-    """fc blocks, each reading the one before; block 1's sparse side and merges are unread."""
+    """fc blocks, each reading the one before; only the last block's sparse side is read (by the head),
+    and no merge."""
     blocks = [
         {
             "dense_op": "fc",
@@ -79,7 +80,7 @@ def test_unread_genes_do_not_change_the_canonical_form_and_read_ones_do():
     base = chain(space)
     uses = block_uses(base.genes["blocks"])
     assert [u.dense_out for u in uses] == [True] * 4
-    assert not any(u.sparse_out or u.sparse_op for u in uses)
+    assert [u.sparse_out for u in uses] == [u.sparse_op for u in uses] == [False, False, False, True]
 
     def variant(block: int, **genes) -> Arch:
         data = thaw(base.genes)
@@ -88,12 +89,13 @@ def test_unread_genes_do_not_change_the_canonical_form_and_read_ones_do():
 
     unread = [
         variant(0, sparse_op="attention", sparse_width=8, sparse_in=[0]),
-        variant(3, sparse_to_dense=False, dense_to_sparse=True),
-        variant(2, sparse_in=[0, 1, 2]),
+        variant(2, sparse_in=[0, 1, 2], dense_to_sparse=True),
     ]
     read = [
         variant(0, dense_width=16),
         variant(3, sparse_to_dense=True),
+        variant(3, dense_to_sparse=True),  # the head reads the last block's sparse rows
+        variant(3, sparse_in=[0, 2], sparse_width=8),
         variant(2, dense_op="dot_product", sparse_in=[0, 1]),
         variant(1, dense_left=[0, 1]),
     ]
@@ -103,13 +105,24 @@ def test_unread_genes_do_not_change_the_canonical_form_and_read_ones_do():
         assert space.canonical(arch) != space.canonical(base)
 
 
-def test_a_block_nobody_reads_is_set_to_zero_operators_with_the_first_widths():
+def test_a_block_nobody_reads_gets_the_first_computing_operator_beside_a_zero_one():
     space = tiny_full()
     arch = chain(space, dense_left=[0, 2])  # block 3 is read by no one
     block = space.canonical(arch).genes["blocks"][2]
-    assert (block["dense_op"], block["sparse_op"]) == ("zero", "zero")
+    assert (block["dense_op"], block["sparse_op"]) == ("zero", "efc")  # never both zero
     assert (block["dense_width"], block["sparse_width"]) == (8, 4)
     assert (tuple(block["dense_left"]), tuple(block["sparse_in"])) == ((0,), (0,))
+
+
+def test_an_unread_side_beside_a_read_zero_operator_computes_something():
+    space = tiny_full()
+    data = thaw(chain(space).genes)
+    # block 3's zero dense output is read by block 4, its attention rows by no one
+    data["blocks"][2].update(dense_op="zero", sparse_op="attention", sparse_width=8)
+    arch = Arch(space.name, space.version, data)
+    third = space.canonical(arch).genes["blocks"][2]
+    assert (third["dense_op"], third["sparse_op"], third["sparse_width"]) == ("zero", "efc", 4)
+    space.validate(space.canonical(arch))
 
 
 def test_a_search_evaluates_each_function_once(tmp_path):

@@ -190,7 +190,7 @@ def test_validate_refuses_an_arch_of_another_space_or_version():
     arch = full.sample(np.random.default_rng(0))
     with pytest.raises(InvalidArchError, match=f"space is 'nasrec-full', expected '{tiny.name}'"):
         tiny.validate(arch)
-    with pytest.raises(InvalidArchError, match="version is 0, expected 2"):
+    with pytest.raises(InvalidArchError, match="version is 0, expected 3"):
         full.validate(Arch(full.name, 0, arch.genes))
 
 
@@ -233,3 +233,26 @@ def test_regularized_evolution_improves_a_toy_objective(tmp_path):
     scores = [e.metrics["score"] for e in history]
     assert np.mean(scores[-20:]) > np.mean(scores[:20]) + 1.0, scores
     assert max(scores) > max(scores[:20])
+
+
+def test_no_block_draws_or_mutates_into_both_operators_zero():
+    space = small_space(num_blocks=4)  # without the rule, one block in six would be zero on both sides
+    pairs = Counter()
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        arch = space.sample(rng)
+        child = space.mutate(arch, rng, num_mutations=3)
+        for block in blocks(arch) + blocks(child):
+            pairs[block["dense_op"], block["sparse_op"]] += 1
+    assert ("zero", "zero") not in pairs
+    assert len(pairs) == len(space.dense_ops) * len(space.sparse_ops) - 1  # every other pair occurs
+
+
+def test_validate_refuses_a_block_that_computes_nothing():
+    space = small_space(num_blocks=3)
+    genes = thaw(space.sample(np.random.default_rng(0)).genes)
+    genes["blocks"][1].update(dense_op="zero", sparse_op="zero", dense_right=[])
+    with pytest.raises(InvalidArchError, match=r"genes.blocks\[1\] has both operators zero"):
+        space.validate(Arch(space.name, space.version, genes))
+    with pytest.raises(ValueError, match="both \\['zero'\\]"):
+        NASRecSpace(dense_ops=("zero",), sparse_ops=("zero",))

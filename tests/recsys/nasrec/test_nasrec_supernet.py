@@ -155,9 +155,11 @@ def test_operator_balancing_sizes_the_dot_product_like_the_widest_fc():
     assert supernet.blocks[0]["dot_rows_weight"].shape[0] == balanced_dot_rows(32)
     genes = thaw(space.sample(np.random.default_rng(8)).genes)
     for b in genes["blocks"]:
-        b.update(dense_op="dot_product", dense_right=[], dense_width=16)
+        b.update(
+            dense_op="dot_product", dense_right=[], dense_width=16, sparse_width=4, dense_to_sparse=False
+        )
     features = supernet.forward_features(*batch(), Arch(space.name, space.version, genes))
-    assert features.shape == (16, 16)
+    assert features.shape == (16, 16 + 4 * 8)  # the dense output, then the last block's 4 rows of 8
     with pytest.raises(ValueError, match="dot_rows=4 gives 6 pairwise products"):
         NASRecSupernet(space, 3, VOCAB, embedding_dim=8, dot_rows=4)
 
@@ -168,13 +170,14 @@ def test_layernorm_follows_each_operator():
     genes = thaw(space.sample(np.random.default_rng(9)).genes)
     for b in genes["blocks"]:
         b.update(dense_op="sum", dense_right=[0], sparse_to_dense=False)
-    features = supernet.forward_features(*batch(rows=64), Arch(space.name, space.version, genes))
+    width = genes["blocks"][-1]["dense_width"]
+    features = supernet.forward_features(*batch(rows=64), Arch(space.name, space.version, genes))[:, :width]
     # fresh norm parameters: zero mean and unit variance over the width
     torch.testing.assert_close(features.mean(-1), torch.zeros(64), atol=1e-5, rtol=0)
     torch.testing.assert_close(features.var(-1, unbiased=False), torch.ones(64), atol=1e-3, rtol=0)
     # FC normalises before its ReLU: non-negative, about half of the units active
     genes["blocks"][-1].update(dense_op="fc", dense_right=[])
-    fc = supernet.forward_features(*batch(rows=64), Arch(space.name, space.version, genes))
+    fc = supernet.forward_features(*batch(rows=64), Arch(space.name, space.version, genes))[:, :width]
     assert (fc >= 0).all() and 0.3 < (fc > 0).float().mean() < 0.7
 
 
@@ -220,3 +223,22 @@ def test_supernet_rejects_a_malformed_path():
     supernet = NASRecSupernet(tiny_full(), 3, VOCAB, embedding_dim=8)
     with pytest.raises(InvalidArchError, match="must be 4 BlockPath"):
         supernet(*batch(), path=("not", "a", "path"))
+
+
+def test_the_head_reads_the_last_blocks_sparse_rows_where_the_full_path_puts_them():
+    torch.manual_seed(0)
+    space = tiny_full()
+    supernet = NASRecSupernet(space, 3, VOCAB, embedding_dim=8)
+    assert torch.equal(supernet.head_weight(), supernet.head.weight)
+    genes = thaw(space.sample(np.random.default_rng(4)).genes)
+    genes["blocks"][-1].update(
+        dense_op="zero", dense_right=[], dense_width=16, sparse_op="efc", sparse_width=4, dense_to_sparse=True
+    )
+    arch = Arch(space.name, space.version, genes)
+    # 16 dense columns, then rows 0-3 of the widest 8, then the merge row after them, 8 wide each
+    columns = [*range(16), *range(32, 32 + 4 * 8), *range(32 + 8 * 8, 32 + 9 * 8)]
+    assert torch.equal(supernet.head_weight(arch), supernet.head.weight[columns])
+    dense, sparse = batch()
+    out = supernet(dense, sparse, arch)
+    assert out.std() > 0  # a zero dense operator last no longer makes a constant network
+    assert torch.equal(supernet.child(arch)(dense, sparse), out)

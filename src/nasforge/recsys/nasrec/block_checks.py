@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from nasforge.core.arch import genes_list
-from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS
+from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS, ZERO
 
 __all__ = ["BLOCK_KEYS", "CONNECTION_KEYS", "gene_problems", "object_problems"]
 
@@ -64,6 +64,8 @@ def _block_problems(index: int, block: Any, choices: Mapping[str, Any]) -> Itera
     for key in ("dense_to_sparse", "sparse_to_dense"):
         if key in block and not isinstance(block[key], bool):
             yield f"{where}.{key} = {block[key]!r}, expected true or false"
+    if block.get("dense_op") == ZERO and block.get("sparse_op") == ZERO:
+        yield f"{where} has both operators zero; a block computes something on at least one side"
     binary = block.get("dense_op") in BINARY_DENSE_OPS
     for key in CONNECTION_KEYS:
         if key in block:

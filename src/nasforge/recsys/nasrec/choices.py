@@ -6,7 +6,10 @@ From `"NASRec: Weight Sharing Neural Architecture Search for Recommender Systems
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 __all__ = [
     "BINARY_DENSE_OPS",
@@ -16,6 +19,7 @@ __all__ = [
     "SPARSE_OPS",
     "SPARSE_WIDTHS",
     "ZERO",
+    "draw_one",
 ]
 
 ZERO = "zero"
@@ -51,3 +55,8 @@ PUBLISHED: dict[str, dict[str, Any]] = {
         "connection_k": 2,
     },
 }
+
+
+def draw_one(ops: Sequence[str], rng: np.random.Generator) -> tuple[str, ...]:
+    """One operator of ``ops``, uniformly (the single-operator draw)."""
+    return (ops[int(rng.integers(len(ops)))],)

@@ -4,7 +4,7 @@ NASRec ranks architectures by their inherited weights after a short *post-traini
 final layer, which recalibrates the one layer every path shares. Everything is done in a few large
 batched passes on data kept on the device: the subnet's features (the input of the final layer) are
 computed once, without gradients, for a fixed fine-tuning set and a fixed validation subset; the
-fine-tuning then touches only those cached features and a ``[width]`` weight vector, so it costs far
+fine-tuning then touches only those cached features and the head's weight vector, so it costs far
 less than one forward pass of the subnet. Scores are deterministic, so a resumed search reproduces them.
 
 NASRec tunes the final layer on training rows. A supernet that has seen a small sample for several
@@ -110,7 +110,11 @@ class SubnetEvaluator:
 
     def score(self, arch: Arch) -> dict[str, float]:
         """Validation metrics of ``arch`` after fine-tuning the final layer on the cached features."""
-        weight, bias = self._finetune(self.features(arch, self.finetune_data), self.finetune_data["label"])
+        weight, bias = self._finetune(
+            self.features(arch, self.finetune_data),
+            self.finetune_data["label"],
+            self.supernet.head_weight(arch),
+        )
         with torch.no_grad():
             # logits chunk by chunk: the validation features of a wide subnet need not fit at once
             logits = torch.cat([x @ weight + bias for x in self._feature_chunks(arch, self.eval_data)])
@@ -143,10 +147,10 @@ class SubnetEvaluator:
             self._costs[arch.hash] = cost
         return dict(cost)
 
-    def _finetune(self, features: Tensor, label: Tensor) -> tuple[Tensor, Tensor]:
-        """Adagrad on the final layer alone, starting from the supernet's weights, fixed batch order."""
-        width = features.shape[1]
-        weight = self.supernet.head.weight[:width].detach().clone().requires_grad_(True)
+    def _finetune(self, features: Tensor, label: Tensor, head_weight: Tensor) -> tuple[Tensor, Tensor]:
+        """Adagrad on the final layer alone, starting from the supernet's weights on the path
+        (``head_weight``), fixed batch order."""
+        weight = head_weight.detach().clone().requires_grad_(True)
         bias = self.supernet.head.bias.detach().clone().requires_grad_(True)
         optimizer = torch.optim.Adagrad([weight, bias], lr=self.finetune_lr)
         size = min(self.finetune_batch_size, len(label))

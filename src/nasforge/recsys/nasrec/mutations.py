@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nasforge.recsys.nasrec.block_checks import CONNECTION_KEYS
-from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS
+from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS, ZERO
 
 if TYPE_CHECKING:
     from nasforge.recsys.nasrec.space import NASRecSpace
 
-__all__ = ["MUTATION_KINDS", "mutate_block", "sample_sources"]
+__all__ = ["MUTATION_KINDS", "mutate_block", "sample_operators", "sample_sources"]
 
 #: What one mutation may change in a block.
 MUTATION_KINDS = ("operator", "width", "connection", "switch")
@@ -23,6 +24,20 @@ def sample_sources(index: int, max_inputs: int, k: int, rng: np.random.Generator
     and at the ``index + 1`` sources that exist, drawn uniformly and returned sorted."""
     count = min(1 + int(rng.binomial(k, 0.5)), max_inputs, index + 1)
     return sorted(int(s) for s in rng.choice(index + 1, size=count, replace=False))
+
+
+def sample_operators(
+    dense_ops: Sequence[str],
+    sparse_ops: Sequence[str],
+    draw: Callable[[Sequence[str], np.random.Generator], tuple[str, ...]],
+    rng: np.random.Generator,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Dense and sparse operators of one block from ``draw``, both drawn again while both are zero
+    alone: NASRec's sampler never makes a block that computes nothing."""
+    while True:
+        dense, sparse = draw(dense_ops, rng), draw(sparse_ops, rng)
+        if dense != (ZERO,) or sparse != (ZERO,):
+            return dense, sparse
 
 
 def mutate_block(
@@ -46,11 +61,13 @@ def mutate_block(
 
 
 def _operators(space: NASRecSpace, block: dict[str, Any], index: int) -> list[tuple[str, Any]]:
+    """Every other operator of either side, but zero where the other side is zero already."""
+    sides = (("dense_op", space.dense_ops, "sparse_op"), ("sparse_op", space.sparse_ops, "dense_op"))
     return [
         (key, op)
-        for key, ops in (("dense_op", space.dense_ops), ("sparse_op", space.sparse_ops))
+        for key, ops, other in sides
         for op in ops
-        if op != block[key]
+        if op != block[key] and not (op == ZERO and block[other] == ZERO)
     ]
 
 

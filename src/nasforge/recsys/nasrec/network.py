@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import Tensor, nn
 
 from nasforge.core.arch import Arch
@@ -60,7 +61,7 @@ class NASRecBase(CTRModel):
     """What the supernet and the child share: embeddings, sizes, and the loop over blocks."""
 
     dot_pairs: Tensor
-    #: a block whose outputs no later block reads, and the last block's sparse output, get no gradient
+    #: a block whose outputs no later block reads gets no gradient
     leaves_parameters_unused = True
 
     def __init__(
@@ -109,11 +110,11 @@ class NASRecBase(CTRModel):
         owners: Callable[[BlockPath], set[str]],
     ) -> None:
         """Parameters of every block of ``path`` for ``owners(block)``, sized by the sources' outputs,
-        and a head on the last block's width; then initialise everything."""
+        and a head on the last block's outputs (see :meth:`_run_blocks`); then initialise everything."""
         self.blocks = nn.ModuleList(
             new_block_params(owners(b), block_sizes(b, dense_widths, sparse_rows, self.layout)) for b in path
         )
-        self.head = LogitHead(path[-1].dense_width)
+        self.head = LogitHead(dense_widths[-1] + sparse_rows[-1] * self.embedding_dim)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -130,6 +131,9 @@ class NASRecBase(CTRModel):
         params: Callable[[int], Params],
         block_inputs: BlockInputs | None = None,
     ) -> Tensor:
+        """The head's input: the last block's dense output and its sparse output flattened, as the final
+        layer of the NASRec reference code reads them. A last block with a zero dense operator still
+        predicts through its sparse rows."""
         dense, sparse = self.normalize_inputs(dense, sparse)
         dense_sources, sparse_sources = [dense], [self.embedding(sparse)]
         for index, block in enumerate(path):
@@ -139,7 +143,7 @@ class NASRecBase(CTRModel):
             d, s = block_forward(p, block, ds, ss, self.dot_pairs, self.attention_heads)
             dense_sources.append(d)
             sparse_sources.append(s)
-        return dense_sources[-1]
+        return torch.cat([dense_sources[-1], sparse_sources[-1].flatten(1)], dim=1)
 
     def network_kwargs(self) -> dict[str, Any]:
         """Keywords that build another network of the same space and sizes (``NASRecNet(arch, **kw)``)."""

@@ -8,7 +8,7 @@ Each sampler is its own class (``configs/sampler/<name>.yaml`` names it by ``_ta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -16,7 +16,8 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.sampling import WarmupSampler
 from nasforge.core.search.subspace import SubSpace, load_subspace
 from nasforge.recsys.nasrec.block_path import BlockPath, NASRecPath, full_path, path_from_arch
-from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS
+from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS, draw_one
+from nasforge.recsys.nasrec.mutations import sample_operators
 from nasforge.recsys.nasrec.space import NASRecSpace
 
 __all__ = ["AnyPath", "FullPath", "NASRecSampler", "SingleOperatorAnyConnection", "SinglePath"]
@@ -77,7 +78,7 @@ class SinglePath(NASRecSampler):
 
     def sample(self, rng: np.random.Generator) -> NASRecPath:
         return tuple(
-            _block(self.space, i, rng, _one_op, lambda i, rng: [int(rng.integers(i + 1))])
+            _block(self.space, i, rng, draw_one, lambda i, rng: [int(rng.integers(i + 1))])
             for i in range(self.space.num_blocks)
         )
 
@@ -99,11 +100,7 @@ class FullPath(NASRecSampler):
         return full_path(self.space)
 
 
-def _one_op(ops: tuple[str, ...], rng: np.random.Generator) -> tuple[str, ...]:
-    return (ops[int(rng.integers(len(ops)))],)
-
-
-def _any_ops(ops: tuple[str, ...], rng: np.random.Generator) -> tuple[str, ...]:
+def _any_ops(ops: Sequence[str], rng: np.random.Generator) -> tuple[str, ...]:
     keep = rng.random(len(ops)) < 0.5
     if not keep.any():
         keep[int(rng.integers(len(ops)))] = True
@@ -114,14 +111,14 @@ def _block(
     space: NASRecSpace,
     index: int,
     rng: np.random.Generator,
-    ops: Callable[[tuple[str, ...], np.random.Generator], tuple[str, ...]],
+    ops: Callable[[Sequence[str], np.random.Generator], tuple[str, ...]],
     sources: Callable[[int, np.random.Generator], list[int]],
 ) -> BlockPath:
-    dense_ops = ops(space.dense_ops, rng)
+    dense_ops, sparse_ops = sample_operators(space.dense_ops, space.sparse_ops, ops, rng)
     binary = any(op in BINARY_DENSE_OPS for op in dense_ops)
     return BlockPath(
         dense_ops=dense_ops,
-        sparse_ops=ops(space.sparse_ops, rng),
+        sparse_ops=sparse_ops,
         dense_width=space.dense_widths[int(rng.integers(len(space.dense_widths)))],
         sparse_width=space.sparse_widths[int(rng.integers(len(space.sparse_widths)))],
         dense_left=tuple(sources(index, rng)),

@@ -12,8 +12,8 @@ import numpy as np
 from nasforge.core.arch import Arch, check_arch, thaw
 from nasforge.recsys.nasrec.block_checks import CONNECTION_KEYS, gene_problems
 from nasforge.recsys.nasrec.canonical import canonical_blocks
-from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS, PUBLISHED
-from nasforge.recsys.nasrec.mutations import MUTATION_KINDS, mutate_block, sample_sources
+from nasforge.recsys.nasrec.choices import BINARY_DENSE_OPS, PUBLISHED, ZERO, draw_one
+from nasforge.recsys.nasrec.mutations import MUTATION_KINDS, mutate_block, sample_operators, sample_sources
 
 __all__ = ["NASRecSpace", "describe_arch", "full_space", "published_space", "small_space"]
 
@@ -35,7 +35,11 @@ class NASRecSpace:
       inputs (they are ignored), so changing the operator alone is one mutation;
     * ``dense_to_sparse``, ``sparse_to_dense``: the two merge switches.
 
-    Sampling follows the single-operator any-connection sampler: uniform operators, widths and switches;
+    The head reads the last block's dense output and its sparse output (rows flattened), as NASRec's
+    final layer does.
+
+    Sampling follows the single-operator any-connection sampler: uniform operators (both drawn again
+    while both are zero), widths and switches;
     each source list has ``1 + Binomial(connection_k, 0.5)`` distinct sources (capped at ``max_inputs``
     and at the sources that exist), drawn uniformly.
 
@@ -54,8 +58,10 @@ class NASRecSpace:
         label: name part saying which space this is (default: ``"full"``).
     """
 
-    #: 2: the dot product reads ``dense_left`` and ``sparse_in`` (in version 1 it read ``dense_right``).
-    version = 2
+    #: 3: the head reads the last block's sparse output too, and a block's operators are never both
+    #: zero (in version 2 the head read the dense output only; in version 1 the dot product read
+    #: ``dense_right`` instead of ``sparse_in``).
+    version = 3
 
     def __init__(
         self,
@@ -170,10 +176,10 @@ class NASRecSpace:
         return sample_sources(index, self.max_inputs, self.connection_k, rng)
 
     def _sample_block(self, index: int, rng: np.random.Generator) -> dict[str, Any]:
-        dense_op = self.dense_ops[int(rng.integers(len(self.dense_ops)))]
+        (dense_op,), (sparse_op,) = sample_operators(self.dense_ops, self.sparse_ops, draw_one, rng)
         return {
             "dense_op": dense_op,
-            "sparse_op": self.sparse_ops[int(rng.integers(len(self.sparse_ops)))],
+            "sparse_op": sparse_op,
             "dense_width": self.dense_widths[int(rng.integers(len(self.dense_widths)))],
             "sparse_width": self.sparse_widths[int(rng.integers(len(self.sparse_widths)))],
             "dense_left": self.sample_sources(index, rng),
@@ -206,6 +212,10 @@ class NASRecSpace:
                 raise ValueError(
                     f"NASRecSpace: {key}={list(ops)} must be distinct, non-empty choices from {list(known)}"
                 )
+        if self.dense_ops == (ZERO,) and self.sparse_ops == (ZERO,):
+            raise ValueError(
+                "NASRecSpace: dense_ops and sparse_ops are both ['zero'], so no block computes anything"
+            )
         for key in ("dense_widths", "sparse_widths"):
             widths = getattr(self, key)
             bad = not widths or len(set(widths)) != len(widths)

@@ -60,6 +60,7 @@ class NASRecSupernet(NASRecBase):
         self.max_dense_widths, self.max_sparse_rows = self.source_sizes(self.full_path)
         every_owner = {*space.dense_ops, *space.sparse_ops, "dense_to_sparse", "sparse_to_dense"}
         self._plans: dict[NASRecPath, list[dict[str, Any]]] = {}
+        self._head_columns: dict[NASRecPath, Tensor | slice] = {}
         self._allocate(self.full_path, self.max_dense_widths, self.max_sparse_rows, lambda b: every_owner)
 
     def resolve_path(self, path: NASRecPath | Arch | None) -> NASRecPath:
@@ -92,12 +93,37 @@ class NASRecSupernet(NASRecBase):
 
         return params
 
-    def forward_head(self, features: Tensor) -> Tensor:
-        width = features.shape[-1]
-        return features @ self.head.weight[:width] + self.head.bias
+    def path_blocks(self, path: Any) -> NASRecPath:
+        """The blocks of a path :meth:`resolve_path` returned (a subclass's paths may carry more)."""
+        return path
 
-    def forward(self, dense: Tensor | None, sparse: Tensor, path: NASRecPath | Arch | None = None) -> Tensor:
-        return self.forward_head(self.forward_features(dense, sparse, path))
+    def head_weight(self, path: NASRecPath | Arch | None = None) -> Tensor:
+        """The head's weights over ``path``'s features (any path :meth:`resolve_path` takes): the last
+        block's dense columns, then its sparse rows, read where the full path puts them (merge rows
+        after the widest sparse output)."""
+        path = self.path_blocks(self.resolve_path(path))
+        columns = self._head_columns.get(path)
+        if columns is None:
+            if len(self._head_columns) >= _PLAN_CACHE_SIZE:
+                self._head_columns.clear()
+            last, dim = path[-1], self.embedding_dim
+            rows = list(range(last.sparse_width))
+            if last.dense_to_sparse:
+                max_rows = max(self.space.sparse_widths)
+                rows += range(max_rows, max_rows + self.layout.merge_rows)
+            start = self.max_dense_widths[-1]
+            sparse_columns = [start + row * dim + e for row in rows for e in range(dim)]
+            columns = _where([*range(last.dense_width), *sparse_columns], self.head.weight.device)
+            self._head_columns[path] = columns
+        return self.head.weight[columns]
+
+    def forward_head(self, features: Tensor, path: NASRecPath | Arch | None = None) -> Tensor:
+        """Logits from ``path``'s features (the full path's without ``path``)."""
+        return features @ self.head_weight(path) + self.head.bias
+
+    def forward(self, dense: Tensor | None, sparse: Tensor, path: Any = None) -> Tensor:
+        path = self.resolve_path(path)
+        return self.forward_head(self.forward_features(dense, sparse, path), path)
 
     @torch.no_grad()
     def child(self, arch: Arch) -> NASRecNet:
@@ -110,7 +136,7 @@ class NASRecSupernet(NASRecBase):
             for name, target in params.items():
                 target.copy_(slice_param(self.blocks[index][name], name, sizes, where))
         child.embedding.weight.copy_(self.embedding.weight)
-        child.head.weight.copy_(self.head.weight[: child.head.in_features])
+        child.head.weight.copy_(self.head_weight(arch))
         child.head.bias.copy_(self.head.bias)
         return child
 
@@ -157,6 +183,7 @@ class NASRecSupernet(NASRecBase):
 
     def _apply(self, fn: Callable[..., Any], recurse: bool = True) -> NASRecSupernet:
         self._plans.clear()  # index tensors live on the old device
+        self._head_columns.clear()
         return super()._apply(fn, recurse)
 
 

@@ -48,6 +48,9 @@ class PIMSupernet(NASRecSupernet):
             )
         return PIMPath(super().resolve_path(path.blocks), path.precision)
 
+    def path_blocks(self, path: PIMPath) -> NASRecPath:  # type: ignore[override]
+        return path.blocks
+
     def forward_features(  # type: ignore[override]
         self, dense: Tensor | None, sparse: Tensor, path: PIMPath | Arch | None = None
     ) -> Tensor:
