@@ -52,6 +52,23 @@ def test_a_training_trained_alike_is_copied_with_its_paths_moved(tmp_path):
     assert (source / "result.json").is_file()  # the other run keeps its own
 
 
+def test_a_training_moved_since_it_ran_is_judged_by_where_it_ran(tmp_path):
+    """A study set aside by ``recompute_from`` (or a copied run) names its old folder inside."""
+    trained_in = tmp_path / "run" / "ranking" / "0-abc"
+    _finished(trained_in)
+    source = tmp_path / "copy" / "ranking.before-recompute" / "0-abc"
+    source.parent.mkdir(parents=True)
+    trained_in.rename(source)
+    folder = tmp_path / "copy" / "ranking" / "0-abc"
+    assert adopt_finished_training(source, folder, _config(folder), "result.json")
+    record = json.loads((folder / "result.json").read_text())
+    assert record["folder"] == str(folder) and record["weights"] == str(folder / "final_weights.pt")
+    assert str(trained_in) not in (folder / "config.yaml").read_text()
+    other = tmp_path / "other" / "0-abc"
+    with pytest.raises(TrainedOtherwiseError, match=r"\(seed: 1 -> 2\)"):  # that difference alone
+        adopt_finished_training(source, other, _config(other, seed=2), "result.json")
+
+
 def test_an_unfinished_or_missing_training_is_not_copied(tmp_path):
     source, folder = tmp_path / "other" / "0-abc", tmp_path / "run" / "0-abc"
     assert not adopt_finished_training(source, folder, _config(folder), "result.json")

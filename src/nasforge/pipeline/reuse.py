@@ -9,6 +9,7 @@ settings it was not computed with.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,8 @@ def adopt_finished_training(source: Path, folder: Path, run_cfg: DictConfig, mar
         raise TrainedOtherwiseError(
             f"{source} holds a finished training but no config.yaml to tell how it was trained"
         )
-    theirs = _training_settings(OmegaConf.load(config), source)
+    trained_in = _trained_in(source, marker)
+    theirs = _training_settings(OmegaConf.load(config), trained_in)
     ours = _training_settings(run_cfg, folder)
     differences = setting_differences(theirs, ours)
     if differences:
@@ -66,9 +68,20 @@ def adopt_finished_training(source: Path, folder: Path, run_cfg: DictConfig, mar
         for name in _FILES_NAMING_THE_FOLDER:
             path = folder / name
             if path.is_file():
-                path.write_text(path.read_text().replace(str(source), str(folder)))
+                text = path.read_text().replace(str(source), str(folder))
+                path.write_text(text.replace(str(trained_in), str(folder)))
     wait_for_every_rank()
     return True
+
+
+def _trained_in(source: Path, marker: str) -> Path:
+    """The folder the training ran in, as its record names it (``folder``): ``source`` unless the
+    training was moved since, as ``recompute_from`` moves a study aside or a user copies a run."""
+    try:
+        recorded = json.loads((source / marker).read_text()).get("folder")
+    except (ValueError, AttributeError):  # a marker that is not a JSON record
+        recorded = None
+    return Path(recorded) if isinstance(recorded, str) else source
 
 
 def _training_settings(cfg: DictConfig, folder: Path) -> dict[str, Any]:
