@@ -35,7 +35,7 @@ class TrainedOtherwiseError(ValueError):
 def adopt_finished_training(source: Path, folder: Path, run_cfg: DictConfig, marker: str) -> bool:
     """Copy the finished training in ``source`` (its ``marker`` file written) into ``folder``, if it
     was trained with the settings ``run_cfg`` would train it with in ``folder``; paths into
-    ``source`` in its record and config are rewritten to ``folder``.
+    the folder it ran in, in its record and config, are rewritten to ``folder``.
 
     Returns:
         ``False`` when ``source`` holds no finished training (train as usual), ``True`` once copied.
@@ -68,8 +68,7 @@ def adopt_finished_training(source: Path, folder: Path, run_cfg: DictConfig, mar
         for name in _FILES_NAMING_THE_FOLDER:
             path = folder / name
             if path.is_file():
-                text = path.read_text().replace(str(source), str(folder))
-                path.write_text(text.replace(str(trained_in), str(folder)))
+                path.write_text(path.read_text().replace(str(trained_in), str(folder)))
     wait_for_every_rank()
     return True
 

@@ -102,20 +102,12 @@ class NASRecSupernet(NASRecBase):
         block's dense columns, then its sparse rows, read where the full path puts them (merge rows
         after the widest sparse output)."""
         path = self.path_blocks(self.resolve_path(path))
-        columns = self._head_columns.get(path)
-        if columns is None:
-            if len(self._head_columns) >= _PLAN_CACHE_SIZE:
-                self._head_columns.clear()
-            last, dim = path[-1], self.embedding_dim
-            rows = list(range(last.sparse_width))
-            if last.dense_to_sparse:
-                max_rows = max(self.space.sparse_widths)
-                rows += range(max_rows, max_rows + self.layout.merge_rows)
-            start = self.max_dense_widths[-1]
-            sparse_columns = [start + row * dim + e for row in rows for e in range(dim)]
-            columns = _where([*range(last.dense_width), *sparse_columns], self.head.weight.device)
-            self._head_columns[path] = columns
-        return self.head.weight[columns]
+        return self.head.weight[_cached(self._head_columns, path, lambda: self._head_columns_of(path))]
+
+    def _head_columns_of(self, path: NASRecPath) -> Tensor | slice:
+        last, dim, start = path[-1], self.embedding_dim, self.max_dense_widths[-1]
+        sparse_columns = [start + row * dim + e for row in self._output_rows(last, 0) for e in range(dim)]
+        return _where([*range(last.dense_width), *sparse_columns], self.head.weight.device)
 
     def forward_head(self, features: Tensor, path: NASRecPath | Arch | None = None) -> Tensor:
         """Logits from ``path``'s features (the full path's without ``path``)."""
@@ -142,18 +134,12 @@ class NASRecSupernet(NASRecBase):
 
     def _plan(self, path: NASRecPath) -> list[dict[str, Any]]:
         """Per block: axis sizes, where each index axis reads the supernet's input, parameter names."""
-        plan = self._plans.get(path)
-        if plan is None:
-            if len(self._plans) >= _PLAN_CACHE_SIZE:
-                self._plans.clear()
-            plan = self._plans[path] = [self._block_plan(i, b, path) for i, b in enumerate(path)]
-        return plan
+        return _cached(self._plans, path, lambda: [self._block_plan(i, b, path) for i, b in enumerate(path)])
 
     def _block_plan(self, index: int, block: BlockPath, path: NASRecPath) -> dict[str, Any]:
         dense_widths, sparse_rows = self.source_sizes(path)
         dense_offsets = list(itertools.accumulate(self.max_dense_widths[:-1], initial=0))
         row_offsets = list(itertools.accumulate(self.max_sparse_rows[:-1], initial=0))
-        max_rows = max(self.space.sparse_widths)
 
         def dense_columns(sources: Sequence[int]) -> list[int]:
             return [c for s in sources for c in range(dense_offsets[s], dense_offsets[s] + dense_widths[s])]
@@ -162,12 +148,7 @@ class NASRecSupernet(NASRecBase):
         rows = []
         for s in block.sparse_in:
             start = row_offsets[s]
-            if s == 0:
-                rows += range(start, start + sparse_rows[0])
-                continue
-            rows += range(start, start + path[s - 1].sparse_width)
-            if path[s - 1].dense_to_sparse:
-                rows += range(start + max_rows, start + max_rows + self.layout.merge_rows)
+            rows += range(start, start + sparse_rows[0]) if s == 0 else self._output_rows(path[s - 1], start)
         device = self.head.weight.device
         owners = block_owners(block)
         return {
@@ -181,10 +162,28 @@ class NASRecSupernet(NASRecBase):
             "names": [name for name, (owner, _) in PARAMS.items() if owner in owners],
         }
 
+    def _output_rows(self, block: BlockPath, start: int) -> list[int]:
+        """The rows of ``block``'s sparse output where the full path puts them, from ``start``: its own
+        rows first, its merge rows after the widest sparse output."""
+        rows = list(range(start, start + block.sparse_width))
+        if block.dense_to_sparse:
+            merged = start + max(self.space.sparse_widths)
+            rows += range(merged, merged + self.layout.merge_rows)
+        return rows
+
     def _apply(self, fn: Callable[..., Any], recurse: bool = True) -> NASRecSupernet:
         self._plans.clear()  # index tensors live on the old device
         self._head_columns.clear()
         return super()._apply(fn, recurse)
+
+
+def _cached(cache: dict[Any, Any], key: Any, compute: Callable[[], Any]) -> Any:
+    """``cache[key]``, computed on a miss; a full cache starts again (a search revisits few paths)."""
+    if key not in cache:
+        if len(cache) >= _PLAN_CACHE_SIZE:
+            cache.clear()
+        cache[key] = compute()
+    return cache[key]
 
 
 def _where(indices: Sequence[int], device: torch.device) -> Tensor | slice:
