@@ -38,6 +38,18 @@ def test_a_label_is_the_same_every_time_and_comes_with_its_costs(datamodule):
     assert evaluator.cost(wider) != evaluator.cost(arch)
 
 
+def test_adam_labels_are_deterministic_and_differ_from_sgd_labels(datamodule):
+    space = pids_space("quick")
+    arch = space.sample(np.random.default_rng(0))
+    kwargs = dict(steps=3, lr=0.01, eval_batches=2, bn_recalibration_batches=0, device="cpu")
+    adam = PIDSProxyTrainer(space, datamodule, optimizer="adam", **kwargs)
+    sgd = PIDSProxyTrainer(space, datamodule, optimizer="sgd", **kwargs)
+    assert adam(arch) == adam(arch)
+    assert adam(arch)["loss"] != sgd(arch)["loss"]
+
+
 def test_bad_schedules_are_refused(datamodule):
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         PIDSProxyTrainer(pids_space("quick"), datamodule, steps=0)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        PIDSProxyTrainer(pids_space("quick"), datamodule, optimizer="rmsprop")

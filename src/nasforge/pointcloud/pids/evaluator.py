@@ -26,21 +26,24 @@ from nasforge.tasks.segmentation import SegmentationTask
 
 __all__ = ["PIDSProxyTrainer"]
 
+_OPTIMIZERS = ("adam", "sgd")
+
 
 class PIDSProxyTrainer:
     """Scores a PIDS architecture by proxy training: ``arch -> {"miou", "oa", "loss", "flops", "params"}``.
 
-    The network is built from scratch and trained for ``steps`` SGD steps (momentum, cosine learning
-    rate to 0) on random training regions; its batch-norm statistics are recomputed on
+    The network is built from scratch and trained for ``steps`` steps (SGD with momentum or Adam,
+    cosine learning rate to 0) on random training regions; its batch-norm statistics are recomputed on
     ``bn_recalibration_batches`` training batches (a short run leaves them near their initial values);
     then it is scored on at most ``eval_batches`` validation batches (mIoU over the regions' points).
 
     Args:
         space: the space the architectures come from.
         datamodule: a set-up point-cloud DataModule.
-        steps: SGD steps per architecture (default: 100).
+        steps: training steps per architecture (default: 100).
+        optimizer: ``"sgd"`` (with ``momentum``) or ``"adam"`` (default: ``"sgd"``).
         lr: peak learning rate (default: 0.05).
-        momentum: SGD momentum (default: 0.9).
+        momentum: SGD momentum, unused by Adam (default: 0.9).
         weight_decay: L2 penalty (default: 1e-4).
         eval_batches: validation batches to score on, ``None`` for all (default: None).
         bn_recalibration_batches: see above, ``0`` to keep the trained statistics (default: 4).
@@ -54,6 +57,7 @@ class PIDSProxyTrainer:
         space: PIDSSpace,
         datamodule: Any,
         steps: int = 100,
+        optimizer: str = "sgd",
         lr: float = 0.05,
         momentum: float = 0.9,
         weight_decay: float = 1e-4,
@@ -70,6 +74,9 @@ class PIDSProxyTrainer:
             raise ValueError(f"{name}: eval_batches must be >= 1 or None, got {eval_batches}")
         if lr <= 0:
             raise ValueError(f"{name}: lr must be positive, got {lr}")
+        if optimizer not in _OPTIMIZERS:
+            raise ValueError(f"{name}: optimizer must be one of {sorted(_OPTIMIZERS)}, got {optimizer!r}")
+        self.optimizer = optimizer
         self.space, self.datamodule = space, datamodule
         self.steps, self.lr, self.momentum, self.weight_decay = (
             steps,
@@ -119,9 +126,12 @@ class PIDSProxyTrainer:
                 yield batch.to(self.device)
 
     def _train(self, net: nn.Module) -> None:
-        optimizer = torch.optim.SGD(
-            net.parameters(), lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
-        )
+        if self.optimizer == "adam":
+            optimizer = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        else:
+            optimizer = torch.optim.SGD(
+                net.parameters(), lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
+            )
         schedule = warmup_cosine(optimizer, self.steps, warmup_fraction=0.0)
         net.train()
         batches = self._batches()
@@ -153,7 +163,8 @@ class PIDSProxyTrainer:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(space={self.space.name!r}, steps={self.steps}, lr={self.lr}, "
+            f"{type(self).__name__}(space={self.space.name!r}, steps={self.steps}, "
+            f"optimizer={self.optimizer!r}, lr={self.lr}, "
             f"eval_batches={self.eval_batches}, device={self.device})"
         )
 
