@@ -74,8 +74,11 @@ def test_validation_rejects_a_wrong_stage_count_and_forbidden_second_order(space
 def test_another_table_is_another_space():
     quick = PIDSSpace(QUICK_ENCODER, QUICK_DECODER)
     assert quick.name != PIDSSpace().name and quick.name.startswith("pids-")
-    with pytest.raises(InvalidArchError, match="space is"):
+    with pytest.raises(InvalidArchError, match=r"'published' stage table.*pids.settings.table=published"):
         quick.validate(PIDSSpace().sample(np.random.default_rng(0)))
+    unnamed = PIDSSpace(QUICK_ENCODER, QUICK_DECODER[:-1])
+    with pytest.raises(InvalidArchError, match="space is"):
+        quick.validate(unnamed.sample(np.random.default_rng(0)))
 
 
 def test_bad_tables_are_refused():

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nasforge.core.arch import Arch, check_arch, genes_list
+from nasforge.core.arch import Arch, InvalidArchError, check_arch, genes_list
 from nasforge.core.predictors.arch_graph import ArchGraph
 from nasforge.pointcloud.pids.stage_table import (
     GENES,
@@ -108,6 +108,13 @@ class PIDSSpace:
 
     # -- validation ------------------------------------------------------------------------------
     def validate(self, arch: Arch) -> None:
+        table = _table_of(arch.space) if arch.space != self.name else None
+        if table is not None:
+            raise InvalidArchError(
+                f"it belongs to the '{table}' stage table's space ('{arch.space}'), not to this one "
+                f"('{self.name}'); build the space from that table (pids.settings.table={table})",
+                source=f"arch {arch.hash}",
+            )
         check_arch(self, arch, self._problems(arch.genes))
 
     def _problems(self, genes: Any) -> Iterator[str]:
@@ -200,6 +207,11 @@ def _unit(value: int, choices: Sequence[int]) -> float:
     """``value`` scaled to [0, 1] over ``choices`` (0 when there is one choice)."""
     low, high = choices[0], choices[-1]
     return 0.0 if high == low else (value - low) / (high - low)
+
+
+def _table_of(space_name: str) -> str | None:
+    """The named stage table whose space is called ``space_name``, if any."""
+    return next((table for table in TABLES if pids_space(table).name == space_name), None)
 
 
 def pids_space(table: str = "published") -> PIDSSpace:
