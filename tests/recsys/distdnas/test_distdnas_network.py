@@ -8,7 +8,8 @@ import torch
 
 from nasforge.core.arch import Arch, InvalidArchError
 from nasforge.recsys.distdnas import DistDNASNet, DistDNASSpace, DistDNASSupernet, derive_arch
-from nasforge.recsys.distdnas.modules import ModuleWidths, build_module
+from nasforge.core.cost import count_flops
+from nasforge.recsys.distdnas.modules import MODULES, BlockTriangularLinear, ModuleWidths, build_module
 
 VOCAB = [7, 5, 9, 4]
 
@@ -55,7 +56,7 @@ def test_invalid_genes_are_named_by_block(block, problem):
         space.validate(Arch(space.name, space.version, genes))
 
 
-@pytest.mark.parametrize("name", ["cross", "cross_low_rank"])
+@pytest.mark.parametrize("name", ["cross", "cross_low_rank", "cross_triangular"])
 def test_a_cross_layer_crosses_every_feature_with_every_raw_feature_and_writes_both_streams(name):
     torch.manual_seed(0)
     module = build_module(name, ModuleWidths(dense=3, fields=2, embedding=2, low_rank=2, attention_heads=1))
@@ -69,9 +70,44 @@ def test_a_cross_layer_crosses_every_feature_with_every_raw_feature_and_writes_b
     x = torch.cat([dense, sparse.flatten(1)], dim=1)
     x0 = torch.cat([raw_dense, raw_sparse.flatten(1)], dim=1)
     torch.testing.assert_close(torch.cat([dense_out, sparse_out.flatten(1)], dim=1), x0 * module.weight(x))
-    # the fields' output moves with the dense input: the streams are crossed with each other
+    # the streams are crossed with each other (the triangular map: the dense block reads the fields,
+    # the fields do not read the dense block)
+    moved, _ = module(dense, sparse + 1.0, raw_dense, raw_sparse)
+    assert not torch.allclose(moved, dense_out)
     _, moved = module(dense + 1.0, sparse, raw_dense, raw_sparse)
-    assert not torch.allclose(moved, sparse_out)
+    assert torch.allclose(moved, sparse_out) == (name == "cross_triangular")
+
+
+def test_a_block_triangular_map_reads_only_the_columns_from_its_block_on_for_about_half_the_flops():
+    torch.manual_seed(0)
+    width, starts = 40, [0, 8, 16, 24, 32]
+    triangular = BlockTriangularLinear(width, starts)
+    x = torch.randn(5, width)
+    out = triangular(x)
+    for start, end in zip(starts, [*starts[1:], width], strict=False):
+        earlier = x.clone()
+        earlier[:, :start] += 1.0
+        torch.testing.assert_close(triangular(earlier)[:, start:end], out[:, start:end])
+        if start:
+            assert not torch.allclose(triangular(earlier)[:, :start], out[:, :start])
+    full_flops = count_flops(torch.nn.Linear(width, width), x[:1])
+    assert count_flops(triangular, x[:1]) == pytest.approx(full_flops * 15 / 25)
+    # started as one full Xavier matrix: the last block is not scaled up by its small fan-in
+    assert triangular.rows[-1].weight.std() < 2 * (2 / (2 * width)) ** 0.5
+
+
+@pytest.mark.parametrize("starts", [[], [1, 8], [0, 8, 8], [0, 8, 40]])
+def test_a_block_triangular_map_refuses_bad_block_starts(starts):
+    with pytest.raises(ValueError, match="starts must ascend from 0 below 40"):
+        BlockTriangularLinear(40, starts)
+
+
+def test_the_triangular_cross_is_searched_only_when_named():
+    assert "cross_triangular" not in DistDNASSpace().modules
+    space = DistDNASSpace(modules=(*MODULES, "cross_triangular"))
+    assert space.name.startswith("distdnas-default-b4-")
+    with pytest.raises(ValueError, match="cross_triangular"):
+        DistDNASSpace(modules=("mlp", "cross_square"))
 
 
 def test_derivation_keeps_what_passes_the_threshold_and_the_strongest_otherwise():
@@ -84,17 +120,19 @@ def test_derivation_keeps_what_passes_the_threshold_and_the_strongest_otherwise(
         derive_arch(space, [[0.9, 0.2]], input_gates)
 
 
-@pytest.mark.parametrize("norms", [True, False])
-def test_the_child_computes_what_the_supernet_computes_with_saturated_gates(norms):
-    space = DistDNASSpace(num_blocks=3)
+@pytest.mark.parametrize(
+    ("norms", "modules"), [(True, MODULES), (False, MODULES), (True, (*MODULES, "cross_triangular"))]
+)
+def test_the_child_computes_what_the_supernet_computes_with_saturated_gates(norms, modules):
+    space = DistDNASSpace(num_blocks=3, modules=modules)
     supernet = _supernet(space, block_norm=norms, output_norm=norms)
     arch = space.sample(np.random.default_rng(3))
     bits = space.encode(arch)
+    m = len(modules)
     with torch.no_grad():
-        modules = torch.tensor(bits[: 3 * 8].reshape(3, 8))
-        supernet.module_logits.copy_(modules * 200 - 100)
+        supernet.module_logits.copy_(torch.tensor(bits[: 3 * m].reshape(3, m)) * 200 - 100)
         inputs = torch.full((3, 3), -100.0)
-        rows = np.split(bits[3 * 8 :], [1, 3])
+        rows = np.split(bits[3 * m :], [1, 3])
         for i, row in enumerate(rows):
             inputs[i, : i + 1] = torch.tensor(row) * 200 - 100
         supernet.input_logits.copy_(inputs)

@@ -3,7 +3,13 @@ differentiable search per data day, and the days' choices aggregated into one ar
 
 from nasforge.recsys.distdnas.aggregate import aggregate_gates
 from nasforge.recsys.distdnas.derive import derive_arch
-from nasforge.recsys.distdnas.modules import DENSE_MODULES, MODULES, SPARSE_MODULES, TWO_STREAM_MODULES
+from nasforge.recsys.distdnas.modules import (
+    DENSE_MODULES,
+    MODULES,
+    OPTIONAL_MODULES,
+    SPARSE_MODULES,
+    TWO_STREAM_MODULES,
+)
 from nasforge.recsys.distdnas.network import DistDNASNet, DistDNASSupernet, InteractionBlock
 from nasforge.recsys.distdnas.space import DistDNASSpace
 from nasforge.recsys.distdnas.stages import DaySearchStage
@@ -11,6 +17,7 @@ from nasforge.recsys.distdnas.stages import DaySearchStage
 __all__ = [
     "DENSE_MODULES",
     "MODULES",
+    "OPTIONAL_MODULES",
     "SPARSE_MODULES",
     "TWO_STREAM_MODULES",
     "DaySearchStage",

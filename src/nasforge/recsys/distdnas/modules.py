@@ -12,7 +12,7 @@ sigmoid gating unit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -20,7 +20,16 @@ from torch import Tensor, nn
 from nasforge.recsys.models.interacting_layer import InteractingLayer
 from nasforge.recsys.models.interaction import dot_interaction, fm_interaction, pair_indices
 
-__all__ = ["DENSE_MODULES", "MODULES", "SPARSE_MODULES", "TWO_STREAM_MODULES", "ModuleWidths", "build_module"]
+__all__ = [
+    "DENSE_MODULES",
+    "MODULES",
+    "OPTIONAL_MODULES",
+    "SPARSE_MODULES",
+    "TWO_STREAM_MODULES",
+    "BlockTriangularLinear",
+    "ModuleWidths",
+    "build_module",
+]
 
 
 class ModuleWidths:
@@ -54,22 +63,61 @@ class _DenseMLP(nn.Module):
         return torch.relu(self.linear(dense))
 
 
+class BlockTriangularLinear(nn.Module):
+    """``U x + b`` with ``U`` block upper-triangular: the rows of block ``r`` read the columns from
+    block ``r``'s start on.
+
+    A quadratic form ``x^T M x`` needs only the upper triangle of ``M``, so a cross layer with this
+    map reaches every second-order term the full one does for about half its FLOPs: each row block
+    is its own matrix product, so a FLOP counter sees only what is computed. The weights start as the
+    blocks of one Xavier-initialised full matrix, at the full layer's scale (per-block Xavier would
+    start the last blocks, of fan-in ``D``, several times larger).
+
+    Args:
+        width: input and output width.
+        starts: the first column of each block, ascending from 0.
+    """
+
+    def __init__(self, width: int, starts: Sequence[int]) -> None:
+        super().__init__()
+        if not starts or starts[0] != 0 or list(starts) != sorted(set(starts)) or starts[-1] >= width:
+            raise ValueError(
+                f"BlockTriangularLinear: starts must ascend from 0 below {width}, got {list(starts)}"
+            )
+        self.starts = tuple(starts)
+        ends = (*self.starts[1:], width)
+        full = nn.init.xavier_normal_(torch.empty(width, width))
+        self.rows = nn.ModuleList(nn.Linear(width - s, e - s) for s, e in zip(self.starts, ends, strict=True))
+        with torch.no_grad():
+            for s, e, row in zip(self.starts, ends, self.rows, strict=True):
+                row.weight.copy_(full[s:e, s:])
+                row.bias.zero_()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cat([row(x[:, s:]) for s, row in zip(self.starts, self.rows, strict=True)], dim=1)
+
+
 class _Cross(nn.Module):
     """DCN-v2's crossing term on both streams at once: ``x0 * (W x + b)``, with ``x`` the block's dense
     vector and every field concatenated and ``x0`` the raw features alike (DCN-v2's full input
-    width), ``W = U V^T`` when low rank; the result is split back into the two streams. The block's
-    residual adds the ``+ x`` of DCN-v2's layer."""
+    width); the result is split back into the two streams. The block's residual adds the ``+ x`` of
+    DCN-v2's layer. ``W`` is full, of rank ``low_rank`` (``U V^T``) or block upper-triangular with
+    the dense vector and each field as blocks (:class:`BlockTriangularLinear`)."""
 
-    def __init__(self, w: ModuleWidths, rank: int | None) -> None:
+    def __init__(self, w: ModuleWidths, form: str) -> None:
         super().__init__()
         self.dense_width, self.fields, self.embedding = w.dense, w.fields, w.embedding
         width = w.dense + w.fields * w.embedding
-        self.weight: nn.Module = (
+        if form == "triangular":
+            starts = [0, *(w.dense + f * w.embedding for f in range(w.fields))]
+            self.weight: nn.Module = BlockTriangularLinear(width, starts)
+            return
+        self.weight = (
             nn.Linear(width, width)
-            if rank is None
-            else nn.Sequential(nn.Linear(width, rank, bias=False), nn.Linear(rank, width))
+            if form == "full"
+            else nn.Sequential(nn.Linear(width, w.low_rank, bias=False), nn.Linear(w.low_rank, width))
         )
-        for module in self.modules():
+        for module in self.weight.modules():
             if isinstance(module, nn.Linear):
                 nn.init.xavier_normal_(module.weight)
                 if module.bias is not None:
@@ -167,16 +215,21 @@ DENSE_MODULES: dict[str, Callable[[ModuleWidths], nn.Module]] = {
 SPARSE_MODULES: dict[str, Callable[[ModuleWidths], nn.Module]] = {"efc": _EFC, "attention": _Attention}
 #: modules that write both streams (a ``(dense, sparse)`` pair): name -> builder
 TWO_STREAM_MODULES: dict[str, Callable[[ModuleWidths], nn.Module]] = {
-    "cross": lambda w: _Cross(w, None),
-    "cross_low_rank": lambda w: _Cross(w, w.low_rank),
+    "cross": lambda w: _Cross(w, "full"),
+    "cross_low_rank": lambda w: _Cross(w, "low_rank"),
+    "cross_triangular": lambda w: _Cross(w, "triangular"),
 }
 #: every module, in the order the space lists them by default
 MODULES: tuple[str, ...] = ("mlp", "dot", "fm", "cross", "cross_low_rank", "gating", "efc", "attention")
+#: modules a space may add to :data:`MODULES`; not searched unless named
+OPTIONAL_MODULES: tuple[str, ...] = ("cross_triangular",)
 
 
 def build_module(name: str, widths: ModuleWidths) -> nn.Module:
     """The module called ``name`` at ``widths``."""
     builder = DENSE_MODULES.get(name) or SPARSE_MODULES.get(name) or TWO_STREAM_MODULES.get(name)
     if builder is None:
-        raise ValueError(f"DistDNAS: unknown interaction module {name!r}; choose from {list(MODULES)}")
+        raise ValueError(
+            f"DistDNAS: unknown interaction module {name!r}; choose from {[*MODULES, *OPTIONAL_MODULES]}"
+        )
     return builder(widths)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from nasforge.core.arch import Arch, check_arch, genes_list, thaw
-from nasforge.recsys.distdnas.modules import MODULES
+from nasforge.recsys.distdnas.modules import MODULES, OPTIONAL_MODULES
 
 __all__ = ["DistDNASSpace"]
 
@@ -37,7 +37,8 @@ class DistDNASSpace:
     Args:
         num_blocks: blocks per architecture (default: ``4``).
         modules: the candidate modules of every block (default: all of
-            :data:`~nasforge.recsys.distdnas.modules.MODULES`).
+            :data:`~nasforge.recsys.distdnas.modules.MODULES`; any of
+            :data:`~nasforge.recsys.distdnas.modules.OPTIONAL_MODULES` may be added).
         label: name part saying which space this is (default: ``"default"``).
     """
 
@@ -46,10 +47,11 @@ class DistDNASSpace:
     def __init__(self, num_blocks: int = 4, modules: Sequence[str] = MODULES, label: str = "default") -> None:
         if num_blocks < 1:
             raise ValueError(f"DistDNASSpace: num_blocks must be at least 1, got {num_blocks}")
-        unknown = [m for m in modules if m not in MODULES]
+        known = (*MODULES, *OPTIONAL_MODULES)
+        unknown = [m for m in modules if m not in known]
         if unknown or not modules or len(set(modules)) != len(modules):
             raise ValueError(
-                f"DistDNASSpace: modules must be distinct names from {list(MODULES)}, got {list(modules)}"
+                f"DistDNASSpace: modules must be distinct names from {list(known)}, got {list(modules)}"
             )
         self.num_blocks, self.modules = num_blocks, tuple(modules)
         digest = hashlib.sha1(json.dumps(list(self.modules)).encode()).hexdigest()[:8]
