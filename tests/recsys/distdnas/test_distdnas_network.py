@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from nasforge.core.arch import Arch, InvalidArchError
-from nasforge.recsys.distdnas import DistDNASNet, DistDNASSpace, DistDNASSupernet, derive_arch
 from nasforge.core.cost import count_flops
+from nasforge.recsys.distdnas import DistDNASNet, DistDNASSpace, DistDNASSupernet, derive_arch
 from nasforge.recsys.distdnas.modules import MODULES, BlockTriangularLinear, ModuleWidths, build_module
 
 VOCAB = [7, 5, 9, 4]
