@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from nasforge.core.arch import Arch
 from nasforge.core.cost import count_flops
@@ -24,7 +25,39 @@ from nasforge.recsys.models.embedding import FeatureEmbedding
 from nasforge.recsys.models.head import LogitHead
 from nasforge.recsys.nasrec.network import load_arch
 
-__all__ = ["DistDNASNet", "DistDNASSupernet", "InteractionBlock", "gates_from_logits"]
+__all__ = [
+    "NORMS",
+    "DistDNASNet",
+    "DistDNASSupernet",
+    "FeatureBatchNorm",
+    "InteractionBlock",
+    "gates_from_logits",
+]
+
+#: the normalisations a block's modules and the head may read through
+NORMS = ("batch", "layer")
+
+
+class FeatureBatchNorm(nn.BatchNorm1d):
+    """Batch norm over ``[B, width]`` that normalises a training batch of one example with the running
+    statistics: a batch of one has no spread to measure (a data set's last batch may hold one row)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.training and x.shape[0] == 1:
+            return F.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps
+            )
+        return super().forward(x)
+
+
+def _check_norm(kind: str) -> None:
+    if kind not in NORMS:
+        raise ValueError(f"DistDNAS: norm must be one of {list(NORMS)}, got {kind!r}")
+
+
+def _norm(kind: str, width: int) -> nn.Module:
+    _check_norm(kind)
+    return FeatureBatchNorm(width) if kind == "batch" else nn.LayerNorm(width)
 
 
 def gates_from_logits(module_logits: Tensor, input_logits: Tensor) -> tuple[Tensor, Tensor]:
@@ -45,18 +78,26 @@ class InteractionBlock(nn.Module):
         modules: names of the block's modules.
         inputs: the sources it reads (0 = raw features, ``s`` = block ``s``).
         widths: the widths of the streams.
-        norm: the modules read the summed input layer-normalised, both streams as one vector (the
-            residual carries it as it is), which keeps a block of many gated modules stable
-            (default: True).
+        norm: the modules read the summed input normalised, both streams as one vector (the residual
+            carries it as it is), which keeps a block of many gated modules stable (default: True).
+        kind: ``"batch"`` (default) scales each feature by its spread over the batch; ``"layer"``
+            divides each example by its own spread, which also erases how strongly that example's
+            features interact and costs stacked cross layers (``benchmarks/RESULTS.md``).
     """
 
     def __init__(
-        self, modules: Sequence[str], inputs: Sequence[int], widths: ModuleWidths, norm: bool = True
+        self,
+        modules: Sequence[str],
+        inputs: Sequence[int],
+        widths: ModuleWidths,
+        norm: bool = True,
+        kind: str = "batch",
     ) -> None:
         super().__init__()
         self.inputs = tuple(inputs)
         self.widths = widths
-        self.norm = nn.LayerNorm(widths.dense + widths.fields * widths.embedding) if norm else nn.Identity()
+        width = widths.dense + widths.fields * widths.embedding
+        self.norm = _norm(kind, width) if norm else nn.Identity()
         self.candidates = nn.ModuleDict({name: build_module(name, widths) for name in modules})
 
     def forward(
@@ -115,6 +156,7 @@ class _DistDNASBase(CTRModel):
         sparse_grad: bool,
         block_norm: bool,
         output_norm: bool,
+        norm: str,
     ) -> None:
         super().__init__(num_dense, vocab_sizes, embedding_dim)
         if dense_width <= num_dense:
@@ -126,11 +168,16 @@ class _DistDNASBase(CTRModel):
         # the raw dense source: the dense features as they are (DCN-v2's x0 keeps them) beside a linear
         # projection of them and every embedding, to the dense width
         self.stem = nn.Linear(num_dense + self.num_sparse * embedding_dim, dense_width - num_dense)
-        self.blocks = nn.ModuleList(InteractionBlock(m, i, self.widths, block_norm) for m, i in blocks)
-        # the last block's outputs are sums of many terms: normalised, the first logits stay small
-        self.dense_out_norm = nn.LayerNorm(dense_width) if output_norm else nn.Identity()
-        self.sparse_out_norm = nn.LayerNorm(embedding_dim) if output_norm else nn.Identity()
-        self.head = LogitHead(dense_width + self.num_sparse * embedding_dim)
+        self.blocks = nn.ModuleList(InteractionBlock(m, i, self.widths, block_norm, norm) for m, i in blocks)
+        # the last block's outputs are sums of many terms: normalised, the first logits stay small. Layer
+        # norm: the dense vector as one and each field on its own; batch norm: every feature on its own.
+        width = dense_width + self.num_sparse * embedding_dim
+        _check_norm(norm)
+        layer = output_norm and norm == "layer"
+        self.dense_out_norm = nn.LayerNorm(dense_width) if layer else nn.Identity()
+        self.sparse_out_norm = nn.LayerNorm(embedding_dim) if layer else nn.Identity()
+        self.out_norm = FeatureBatchNorm(width) if output_norm and norm == "batch" else nn.Identity()
+        self.head = LogitHead(width)
 
     def reset_parameters(self) -> None:
         self.embedding.reset_parameters()
@@ -152,7 +199,7 @@ class _DistDNASBase(CTRModel):
             self.dense_out_norm(dense_sources[-1]),
             self.sparse_out_norm(sparse_sources[-1]),
         )
-        return torch.cat([dense_out, sparse_out.flatten(1)], dim=1)
+        return self.out_norm(torch.cat([dense_out, sparse_out.flatten(1)], dim=1))
 
 
 class DistDNASNet(_DistDNASBase):
@@ -168,12 +215,13 @@ class DistDNASNet(_DistDNASBase):
         low_rank: rank of ``cross_low_rank`` (default: 16).
         attention_heads: heads of ``attention`` (default: 2).
         sparse_grad: sparse embedding gradients (default: True).
-        block_norm: the modules read each block's input layer-normalised (default: True; see
+        block_norm: the modules read each block's input normalised (default: True; see
             :class:`InteractionBlock`).
-        output_norm: the head reads the last block's streams layer-normalised, the dense vector as one
-            and each field on its own (default: True). It keeps a supernet's first logits small; a
-            plain child of stacked cross layers learns better without it and ``block_norm``
-            (``benchmarks/RESULTS.md``).
+        output_norm: the head reads the last block's streams normalised (default: True), which keeps
+            a supernet's first logits small: with layer norm the dense vector as one and each field
+            on its own, with batch norm every feature on its own.
+        norm: ``"batch"`` (default) or ``"layer"``, for both (see :class:`InteractionBlock`). Layer
+            norms cost a child of stacked cross layers 0.006-0.019 AUC (``benchmarks/RESULTS.md``).
     """
 
     #: a block no later block reads gets no gradient
@@ -192,6 +240,7 @@ class DistDNASNet(_DistDNASBase):
         sparse_grad: bool = True,
         block_norm: bool = True,
         output_norm: bool = True,
+        norm: str = "batch",
     ) -> None:
         self.arch = load_arch(arch)
         blocks = space.blocks(self.arch)
@@ -206,6 +255,7 @@ class DistDNASNet(_DistDNASBase):
             sparse_grad,
             block_norm,
             output_norm,
+            norm,
         )
 
     def forward_features(self, dense: Tensor | None, sparse: Tensor) -> Tensor:
@@ -244,6 +294,7 @@ class DistDNASSupernet(_DistDNASBase):
         sparse_grad: bool = True,
         block_norm: bool = True,
         output_norm: bool = True,
+        norm: str = "batch",
         init_logit: float = 0.0,
     ) -> None:
         self.space = space
@@ -259,6 +310,7 @@ class DistDNASSupernet(_DistDNASBase):
             sparse_grad,
             block_norm,
             output_norm,
+            norm,
         )
         n, m = space.num_blocks, len(space.modules)
         self.module_logits = nn.Parameter(torch.full((n, m), float(init_logit)))
