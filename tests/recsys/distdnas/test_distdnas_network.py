@@ -8,8 +8,15 @@ import torch
 
 from nasforge.core.arch import Arch, InvalidArchError
 from nasforge.core.cost import count_flops
-from nasforge.recsys.distdnas import DistDNASNet, DistDNASSpace, DistDNASSupernet, derive_arch
+from nasforge.recsys.distdnas import (
+    DistDNASNet,
+    DistDNASSpace,
+    DistDNASSupernet,
+    InteractionBlock,
+    derive_arch,
+)
 from nasforge.recsys.distdnas.modules import MODULES, BlockTriangularLinear, ModuleWidths, build_module
+from nasforge.recsys.distdnas.network import FeatureBatchNorm
 
 VOCAB = [7, 5, 9, 4]
 
@@ -110,6 +117,35 @@ def test_the_triangular_cross_is_searched_only_when_named():
         DistDNASSpace(modules=("mlp", "cross_square"))
 
 
+def test_a_layer_norm_erases_each_example_s_scale_and_a_batch_norm_keeps_it():
+    widths = ModuleWidths(dense=3, fields=2, embedding=2, low_rank=2, attention_heads=1)
+    x = torch.randn(6, 7)
+    for kind, keeps_scale in (("layer", False), ("batch", True)):
+        block = InteractionBlock(["mlp"], [0], widths, kind=kind)
+        block.norm.train()
+        block.norm(x)
+        block.eval()
+        scaled = x.clone()
+        scaled[0] *= 3.0
+        assert torch.allclose(block.norm(scaled)[0], block.norm(x)[0], atol=1e-4) != keeps_scale
+
+
+def test_a_training_batch_of_one_is_normalised_with_the_running_statistics():
+    norm = FeatureBatchNorm(4)
+    norm(torch.randn(16, 4) * 3 + 1)
+    running = norm.running_mean.clone(), norm.running_var.clone()
+    one = torch.randn(1, 4)
+    out = norm(one)
+    torch.testing.assert_close((norm.running_mean, norm.running_var), running)
+    norm.eval()
+    torch.testing.assert_close(out, norm(one))
+
+
+def test_an_unknown_norm_is_refused():
+    with pytest.raises(ValueError, match=r"norm must be one of \['batch', 'layer'\], got 'group'"):
+        _supernet(DistDNASSpace(num_blocks=2), norm="group")
+
+
 def test_derivation_keeps_what_passes_the_threshold_and_the_strongest_otherwise():
     space = DistDNASSpace(num_blocks=2, modules=("mlp", "dot", "efc"))
     module_gates = [[0.9, 0.2, 0.6], [0.1, 0.3, 0.2]]
@@ -121,11 +157,22 @@ def test_derivation_keeps_what_passes_the_threshold_and_the_strongest_otherwise(
 
 
 @pytest.mark.parametrize(
-    ("norms", "modules"), [(True, MODULES), (False, MODULES), (True, (*MODULES, "cross_triangular"))]
+    ("norms", "kind", "modules"),
+    [
+        (True, "batch", MODULES),
+        (True, "layer", MODULES),
+        (False, "batch", MODULES),
+        (True, "batch", (*MODULES, "cross_triangular")),
+    ],
 )
-def test_the_child_computes_what_the_supernet_computes_with_saturated_gates(norms, modules):
+def test_the_child_computes_what_the_supernet_computes_with_saturated_gates(norms, kind, modules):
     space = DistDNASSpace(num_blocks=3, modules=modules)
-    supernet = _supernet(space, block_norm=norms, output_norm=norms)
+    supernet = _supernet(space, block_norm=norms, output_norm=norms, norm=kind)
+    # batch norms carry running statistics: a few training batches make them differ from their start
+    supernet.train()
+    with torch.no_grad():
+        for seed in range(3):
+            supernet(*_inputs(batch=8 + seed))
     arch = space.sample(np.random.default_rng(3))
     bits = space.encode(arch)
     m = len(modules)
@@ -139,7 +186,16 @@ def test_the_child_computes_what_the_supernet_computes_with_saturated_gates(norm
     module_gates, input_gates = supernet.gates()
     assert derive_arch(space, module_gates.tolist(), input_gates.tolist()) == arch
     child = DistDNASNet(
-        arch, space, 3, VOCAB, embedding_dim=4, dense_width=8, low_rank=2, block_norm=norms, output_norm=norms
+        arch,
+        space,
+        3,
+        VOCAB,
+        embedding_dim=4,
+        dense_width=8,
+        low_rank=2,
+        block_norm=norms,
+        output_norm=norms,
+        norm=kind,
     )
     child.load_state_dict(supernet.child_state_dict(arch))
     dense, sparse = _inputs()

@@ -1,7 +1,7 @@
 """DistDNAS networks: the plain child of one architecture and the gated supernet of the whole space.
 
 Both run the same blocks (:class:`InteractionBlock`). A block sums its inputs (each source's dense and
-sparse outputs), runs its modules on the sums (layer-normalised) and adds their outputs to the sums per
+sparse outputs), runs its modules on the sums (normalised) and adds their outputs to the sums per
 stream; the
 supernet multiplies every input and every module output by its gate, the child keeps only the chosen
 ones with weight one. With gates of exactly one and zero the two compute the same thing, so a child
