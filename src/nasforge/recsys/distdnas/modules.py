@@ -110,18 +110,18 @@ class _Cross(nn.Module):
         width = w.dense + w.fields * w.embedding
         if form == "triangular":
             starts = [0, *(w.dense + f * w.embedding for f in range(w.fields))]
-            self.weight: nn.Module = BlockTriangularLinear(width, starts)
-            return
-        self.weight = (
-            nn.Linear(width, width)
-            if form == "full"
-            else nn.Sequential(nn.Linear(width, w.low_rank, bias=False), nn.Linear(w.low_rank, width))
-        )
-        for module in self.weight.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.xavier_normal_(module.weight)
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
+            self.weight: nn.Module = BlockTriangularLinear(width, starts)  # initialises itself
+        else:
+            self.weight = (
+                nn.Linear(width, width)
+                if form == "full"
+                else nn.Sequential(nn.Linear(width, w.low_rank, bias=False), nn.Linear(w.low_rank, width))
+            )
+            for module in self.weight.modules():
+                if isinstance(module, nn.Linear):
+                    nn.init.xavier_normal_(module.weight)
+                    if module.bias is not None:
+                        nn.init.zeros_(module.bias)
 
     def forward(
         self, dense: Tensor, sparse: Tensor, raw_dense: Tensor, raw_sparse: Tensor

@@ -159,6 +159,7 @@ class _DistDNASBase(CTRModel):
         norm: str,
     ) -> None:
         super().__init__(num_dense, vocab_sizes, embedding_dim)
+        _check_norm(norm)
         if dense_width <= num_dense:
             raise ValueError(
                 f"DistDNAS: dense_width={dense_width} must exceed the {num_dense} dense features it carries"
@@ -172,7 +173,6 @@ class _DistDNASBase(CTRModel):
         # the last block's outputs are sums of many terms: normalised, the first logits stay small. Layer
         # norm: the dense vector as one and each field on its own; batch norm: every feature on its own.
         width = dense_width + self.num_sparse * embedding_dim
-        _check_norm(norm)
         layer = output_norm and norm == "layer"
         self.dense_out_norm = nn.LayerNorm(dense_width) if layer else nn.Identity()
         self.sparse_out_norm = nn.LayerNorm(embedding_dim) if layer else nn.Identity()
