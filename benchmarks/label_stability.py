@@ -112,6 +112,11 @@ def main() -> None:
                     "archs": args.archs,
                     "seeds": args.seeds,
                     "kendall_tau_across_seeds": round(kendall_tau(first, second), 4),
+                    "pearson_across_seeds": round(float(np.corrcoef(first, second)[0, 1]), 4),
+                    # how far one architecture's two labels lie apart, against how far the
+                    # architectures' mean labels do: the seed's share and the architecture's
+                    "seed_std": round(float(np.std(np.subtract(first, second)) / np.sqrt(2)), 2),
+                    "arch_std": round(float(np.std(np.add(first, second) / 2)), 2),
                     "label_mean": round(float(np.mean(first + second)), 2),
                     "label_std": round(float(np.std(first + second)), 2),
                     "seconds": round(first_s + second_s, 1),
@@ -119,6 +124,7 @@ def main() -> None:
                     "profile": args.profile,
                     "evaluator_steps": cfg.evaluator.get("steps"),
                     "overrides": args.overrides,
+                    "labels": [[round(a, 2), round(b, 2)] for a, b in zip(first, second, strict=True)],
                     **env,
                 }
             ),

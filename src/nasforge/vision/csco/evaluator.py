@@ -117,8 +117,9 @@ class ProxyTrainer:
         net, costs = self.trained(arch)
         return {**self._evaluate(net), **costs}
 
-    def trained(self, arch: Arch) -> tuple[nn.Module, dict[str, float]]:
-        """The network of ``arch`` after its proxy training, and its FLOPs and parameters."""
+    def trained(self, arch: Arch, steps: int | None = None) -> tuple[nn.Module, dict[str, float]]:
+        """The network of ``arch`` after its proxy training (``steps`` SGD steps in place of the
+        schedule's), and its FLOPs and parameters."""
         # weight init, the loader's shuffling and the augmentation draws, on every device
         torch.manual_seed(arch.training_seed(self.seed))
         net = self.build(arch)
@@ -126,7 +127,7 @@ class ProxyTrainer:
         net.to(self.device)
         if getattr(self.datamodule.augment, "channels_last", False):
             net.to(memory_format=torch.channels_last)
-        self._train(net)
+        self._train(net, steps or self._num_steps())
         self._recalibrate_batch_norm(net)
         return net, costs
 
@@ -145,8 +146,7 @@ class ProxyTrainer:
             return self.steps
         return self.epochs * len(self.datamodule.train_dataloader())
 
-    def _train(self, net: nn.Module) -> None:
-        total = self._num_steps()
+    def _train(self, net: nn.Module, total: int) -> None:
         optimizer = torch.optim.SGD(
             net.parameters(),
             lr=self.lr,

@@ -54,6 +54,7 @@ class CIFAROODDataModule(CIFARDataModule):
         val_ood_images: images per OOD validation set drawn from a training split (default: 1000).
         synthetic_ood_per_set: test images per generated OOD set (a half as many for validation)
             (default: 200).
+        synthetic_near_classes: new classes the generated near set draws from (default: 100).
         **kwargs: the keywords of :class:`CIFARDataModule`.
     """
 
@@ -66,12 +67,14 @@ class CIFAROODDataModule(CIFARDataModule):
         other_cifar_path: str | None = None,
         val_ood_images: int = 1000,
         synthetic_ood_per_set: int = 200,
+        synthetic_near_classes: int = 100,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         for key, value in (
             ("val_ood_images", val_ood_images),
             ("synthetic_ood_per_set", synthetic_ood_per_set),
+            ("synthetic_near_classes", synthetic_near_classes),
         ):
             if value < 1:
                 raise ValueError(f"CIFAROODDataModule: {key} must be >= 1, got {value}")
@@ -83,6 +86,7 @@ class CIFAROODDataModule(CIFARDataModule):
         self.other_cifar = next(name for name in CIFAR_LAYOUTS if name != self.dataset)
         self.other_cifar_path = other_cifar_path
         self.val_ood_images, self.synthetic_ood_per_set = int(val_ood_images), int(synthetic_ood_per_set)
+        self.synthetic_near_classes = int(synthetic_near_classes)
         self.test_sets: list[str] = []
         self.val_sets: list[str] = []
         self.near_sets: list[str] = []
@@ -137,7 +141,8 @@ class CIFAROODDataModule(CIFARDataModule):
 
     def _generated_ood_root(self) -> Path:
         name, _, _ = self.sample()
-        root = Path(self.synthetic_dir) / f"{name}-ood{self.synthetic_ood_per_set}-v{OOD_SETS_VERSION}"
+        sets = f"ood{self.synthetic_ood_per_set}-near{self.synthetic_near_classes}-v{OOD_SETS_VERSION}"
+        root = Path(self.synthetic_dir) / f"{name}-{sets}"
         if not (root / "benchmark_imglist").is_dir():
             write_ood_sets(
                 root,
@@ -146,6 +151,7 @@ class CIFAROODDataModule(CIFARDataModule):
                 val_per_set=max(1, self.synthetic_ood_per_set // 2),
                 seed=self.seed,
                 difficulty=self.synthetic_difficulty,
+                near_classes=self.synthetic_near_classes,
             )
         return root
 

@@ -61,6 +61,10 @@ class EvolvingTeacher:
         checkpoint: file the teacher is written to each time it changes, and restored from by
             :meth:`restore`, so a resumed search labels on with the teacher it had (default: None,
             kept in memory only).
+        train_steps: how the evaluator makes a new teacher's network: ``None`` takes the network its
+            proxy training left; a number trains the architecture anew for that many steps, without
+            distillation, so the teacher knows more than the briefly trained students it teaches
+            (default: None).
     """
 
     def __init__(
@@ -69,6 +73,7 @@ class EvolvingTeacher:
         temperature: float = 4.0,
         refresh: str = "on_improvement",
         checkpoint: str | Path | None = None,
+        train_steps: int | None = None,
     ) -> None:
         if beta < 0 or temperature <= 0:
             raise ValueError(
@@ -76,7 +81,10 @@ class EvolvingTeacher:
             )
         if refresh not in REFRESH_RULES:
             raise ValueError(f"EvolvingTeacher: refresh must be one of {REFRESH_RULES}, got {refresh!r}")
+        if train_steps is not None and (not isinstance(train_steps, int) or train_steps < 1):
+            raise ValueError(f"EvolvingTeacher: train_steps must be a positive integer or None, got {train_steps!r}")
         self.beta, self.temperature, self.refresh = float(beta), float(temperature), refresh
+        self.train_steps = train_steps
         self.arch: Arch | None = None
         self.score = float("-inf")
         self.network: nn.Module | None = None
@@ -132,7 +140,8 @@ class EvolvingTeacher:
         teacher = self.arch.hash if self.arch is not None else None
         return (
             f"{type(self).__name__}(beta={self.beta}, temperature={self.temperature}, "
-            f"refresh={self.refresh!r}, teacher={teacher}, score={self.score:.4g}, changes={self.changes})"
+            f"refresh={self.refresh!r}, train_steps={self.train_steps}, teacher={teacher}, "
+            f"score={self.score:.4g}, changes={self.changes})"
         )
 
 

@@ -57,6 +57,7 @@ class OODProxyTrainer(ProxyTrainer):
             )
         super().__init__(space, datamodule, **kwargs)
         self.teacher, self.score = teacher, score
+        self._training_teacher = False
         near = [name for name in datamodule.near_sets if name in sets] or sets
         self.detection = OODDetection(sets, near, score)  # checks the score now
         if teacher is not None and teacher.network is None and teacher.restore(self.build):
@@ -70,14 +71,29 @@ class OODProxyTrainer(ProxyTrainer):
 
     def training_loss(self, images: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         loss = super().training_loss(images, logits, labels)
-        return loss if self.teacher is None else loss + self.teacher.loss(images, logits)
+        if self.teacher is None or self._training_teacher:
+            return loss
+        return loss + self.teacher.loss(images, logits)
 
     def __call__(self, arch: Arch) -> dict[str, float]:
         net, costs = self.trained(arch)
         metrics = {**self._evaluate(net), **costs}
         if self.teacher is not None:
-            self.teacher.offer(arch, metrics["auroc"], lambda: net)
+            self.teacher.offer(arch, metrics["auroc"], lambda: self._teacher_network(arch, net))
         return metrics
+
+    def _teacher_network(self, arch: Arch, proxy_trained: torch.nn.Module) -> torch.nn.Module:
+        """The network ``arch`` teaches with: the proxy-trained one, or, with the teacher's
+        ``train_steps``, ``arch`` trained anew that long and without distillation."""
+        steps = self.teacher.train_steps
+        if steps is None:
+            return proxy_trained
+        log.info(f"Training the new teacher {arch.hash} for {steps} steps")
+        self._training_teacher = True
+        try:
+            return self.trained(arch, steps)[0]
+        finally:
+            self._training_teacher = False
 
     @torch.no_grad()
     def _evaluate(self, net: torch.nn.Module) -> dict[str, float]:

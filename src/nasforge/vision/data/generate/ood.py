@@ -6,8 +6,11 @@ and ``<out>/benchmark_imglist/<id_dataset>/<split>_<set>.txt``, each line ``<set
 as in OpenOOD's OOD lists. Two sets, for the splits ``test`` and ``val``:
 
 - ``near``: classes the ID model never saw, of the same kind as its own (as CIFAR-100's are to
-  CIFAR-10's): as many new :class:`~nasforge.vision.data.generate.pattern.ClassPatterns` classes,
-  drawn from another seed, with the same noise (and faint shapes when hard);
+  CIFAR-10's): ``near_classes`` new :class:`~nasforge.vision.data.generate.pattern.ClassPatterns`
+  classes, drawn from another seed, with the same noise (and faint shapes when hard). Many of them
+  (100, as CIFAR-100 has), not as many as the ID classes: with ten, every near image was one of five
+  colour pairs, and a network's AUROC hung on where its confidence happened to fall at those five
+  points rather than on how it responds to unseen classes in general;
 - ``far``: grey blotchy textures at a dark or bright level, without hue or stripes, far from every class.
 """
 
@@ -33,7 +36,7 @@ FAR_BLOTCH = 24.0
 #: blotches across the far images (the side of the coarse noise grid that is upsampled)
 FAR_GRID = 5
 #: raised whenever the sets written for the same arguments change, so a folder of older sets is not reused
-OOD_SETS_VERSION = 2
+OOD_SETS_VERSION = 3
 #: the near set's classes are those of the ID sample's seed plus this: other classes of the same kind
 NEAR_SEED_OFFSET = 1_000_003
 #: the random stream of these sets, apart from those of write_cifar (1, 3, 4) and write_image_folder (2)
@@ -41,11 +44,10 @@ OOD_STREAM = 5
 
 
 def _near_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -> np.ndarray:
-    """uint8 ``[count, 32, 32, 3]``: the held-out classes, new classes of the ID patterns' kind (drawn
-    from a seed of their own), spread evenly."""
-    held_out = replace(patterns, seed=patterns.seed + NEAR_SEED_OFFSET)
-    labels = rng.permutation(np.arange(count) % held_out.num_classes)
-    return held_out.images(labels, CIFAR_SIZE, rng)
+    """uint8 ``[count, 32, 32, 3]``: images of the held-out ``patterns`` (new classes of the ID patterns'
+    kind, from a seed of their own), spread evenly over them."""
+    labels = rng.permutation(np.arange(count) % patterns.num_classes)
+    return patterns.images(labels, CIFAR_SIZE, rng)
 
 
 def _far_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -77,6 +79,7 @@ def write_ood_sets(
     val_per_set: int = 100,
     seed: int = 0,
     difficulty: str = "hard",
+    near_classes: int = 100,
 ) -> Path:
     """Write the ``near`` and ``far`` OOD sets as OpenOOD's image folders and lists under ``out``.
 
@@ -93,6 +96,7 @@ def write_ood_sets(
             set's classes are drawn from it, apart from the ID classes, and it fixes the images
             (default: 0).
         difficulty: the ID sample's planted signal, ``"easy"`` or ``"hard"`` (default: ``"hard"``).
+        near_classes: new classes the near set draws from (default: 100).
 
     Returns:
         ``out``, the root that :func:`~nasforge.vision.data.openood.find_openood_lists` takes.
@@ -103,8 +107,12 @@ def write_ood_sets(
         )
     if per_set < 1 or val_per_set < 1:
         raise ValueError(f"write_ood_sets: need >= 1 image per set, got {per_set}, {val_per_set}")
+    if near_classes < 1:
+        raise ValueError(f"write_ood_sets: need >= 1 near class, got {near_classes}")
     out = Path(out)
     patterns = ClassPatterns(CIFAR_LAYOUTS[id_dataset].num_classes, seed=seed, difficulty=difficulty)
+    held_out = replace(patterns, num_classes=near_classes, seed=seed + NEAR_SEED_OFFSET)
+    drawn_from = {"near": held_out, "far": patterns}
     lists = out / LIST_FOLDER / id_dataset
     lists.mkdir(parents=True, exist_ok=True)
     for set_index, (name, draw) in enumerate(_DRAW.items()):
@@ -112,7 +120,7 @@ def write_ood_sets(
             rng = np.random.default_rng([seed, OOD_STREAM, set_index, split_index])
             (out / IMAGE_FOLDER / name / split).mkdir(parents=True, exist_ok=True)
             lines = []
-            for index, pixels in enumerate(draw(patterns, count, rng)):
+            for index, pixels in enumerate(draw(drawn_from[name], count, rng)):
                 relative = f"{name}/{split}/{index:05d}.png"
                 Image.fromarray(pixels).save(out / IMAGE_FOLDER / relative, format="PNG")
                 lines.append(f"{relative} {OOD_LABEL}\n")
