@@ -80,24 +80,29 @@ def test_sets_are_fixed_by_the_seed_and_val_differs_from_test(ood_root: Path, tm
         assert not any(np.array_equal(v, t) for v in val for t in test)
 
 
-def test_near_images_are_closer_to_the_id_classes_than_far_images(tmp_path: Path):
-    # the mean colours of the classes the ID model learns (write_ood_sets: seed=1, difficulty="hard")
+def _id_class_colours() -> np.ndarray:
+    """The mean colours of the classes the ID model learns (write_ood_sets: seed=1, difficulty="hard")."""
     patterns = ClassPatterns(10, seed=1, difficulty="hard")
     labels = np.repeat(np.arange(10), 100)
     id_images = patterns.images(labels, 32, np.random.default_rng(0)).astype(float)
-    class_colours = np.stack([id_images[labels == c].mean(axis=(0, 1, 2)) for c in range(10)])
+    return np.stack([id_images[labels == c].mean(axis=(0, 1, 2)) for c in range(10)])
 
-    def colour_distance(images: np.ndarray) -> np.ndarray:
-        means = images.mean(axis=(1, 2))  # [N, 3]
-        return np.linalg.norm(means[:, None] - class_colours[None], axis=-1).min(axis=1)
 
-    root = write_ood_sets(tmp_path, per_set=200, val_per_set=1, seed=1)
-    near, far = (
-        colour_distance(_read_set(root, "test", "near")),
-        colour_distance(_read_set(root, "test", "far")),
-    )
-    assert np.median(near) + 30 < np.median(far)  # the near images lie nearer the ID classes
-    assert near.min() > 5  # and none is an image of an ID class: the near classes are new ones
+def _colour_distance(images: np.ndarray, class_colours: np.ndarray) -> np.ndarray:
+    means = images.mean(axis=(1, 2))  # [N, 3]
+    return np.linalg.norm(means[:, None] - class_colours[None], axis=-1).min(axis=1)
+
+
+def test_near_images_are_closer_to_the_id_classes_than_far_images(tmp_path: Path):
+    colours = _id_class_colours()
+    siblings = write_ood_sets(tmp_path / "siblings", per_set=200, val_per_set=1, seed=1)  # the hard default
+    new = write_ood_sets(tmp_path / "new", per_set=200, val_per_set=1, seed=1, near="new_classes")
+    far = _colour_distance(_read_set(siblings, "test", "far"), colours)
+    sibling_near = _colour_distance(_read_set(siblings, "test", "near"), colours)
+    new_near = _colour_distance(_read_set(new, "test", "near"), colours)
+    assert sibling_near.max() < far.min()  # every sibling has an ID pair's colour
+    assert np.median(new_near) + 30 < np.median(far)  # new classes lie nearer the ID ones than far images
+    assert new_near.min() > 5  # and are not ID classes
 
 
 def _chroma_spread(root: Path) -> float:
@@ -107,12 +112,22 @@ def _chroma_spread(root: Path) -> float:
     return float((colours - colours.mean(axis=1, keepdims=True)).std(axis=0).mean())
 
 
-def test_near_set_draws_from_near_classes_new_classes(tmp_path: Path):
-    one = write_ood_sets(tmp_path / "one", per_set=40, val_per_set=1, seed=1, near_classes=1)
-    many = write_ood_sets(tmp_path / "many", per_set=40, val_per_set=1, seed=1)  # 100 by default
+def test_a_new_classes_near_set_draws_from_near_classes_classes(tmp_path: Path):
+    kwargs = {"per_set": 40, "val_per_set": 1, "seed": 1, "near": "new_classes"}
+    one = write_ood_sets(tmp_path / "one", near_classes=1, **kwargs)
+    many = write_ood_sets(tmp_path / "many", **kwargs)  # 100 by default
     assert _chroma_spread(one) < 3 < 20 < _chroma_spread(many)
     with pytest.raises(ValueError, match="need >= 1 near class"):
         write_ood_sets(tmp_path / "none", near_classes=0)
+
+
+def test_near_kinds_are_checked(tmp_path: Path):
+    easy = write_ood_sets(tmp_path / "easy", per_set=4, val_per_set=1, difficulty="easy")
+    assert len(_read_set(easy, "test", "near")) == 4  # new classes: the easy variant has no pairs
+    with pytest.raises(ValueError, match="'siblings' needs difficulty 'hard'"):
+        write_ood_sets(tmp_path / "bad", difficulty="easy", near="siblings")
+    with pytest.raises(ValueError, match="unknown near-OOD kind 'cousins'"):
+        write_ood_sets(tmp_path / "bad", near="cousins")
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,37 @@ def test_hard_classes_come_in_pairs_of_one_colour_told_apart_by_a_shape():
     assert corner[labels == 1].mean() > corner[labels == 0].mean()
 
 
+def test_the_siblings_of_a_pair_share_its_look_and_carry_a_shape_neither_member_has():
+    patterns = ClassPatterns(4, difficulty="hard")
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(4), 300)
+    members = patterns.images(labels, 32, rng).astype(float)
+    siblings = patterns.sibling_images(np.repeat([0, 1], 300), 32, rng).astype(float)
+    pairs = np.repeat([0, 1], 300)
+    member_colour = _class_means(members, labels // 2, 2)
+    assert np.abs(_class_means(siblings, pairs, 2) - member_colour).max() < 4  # the pair's colour
+    # without noise or stripes an image is its colour, a brightness shift and 28 on its shape: the
+    # shape read back from it is a plus sign, on along its axes and off on its diagonals
+    bare = ClassPatterns(4, difficulty="hard", noise=0.0, contrast=0.0)
+    for image in bare.sibling_images(np.array([0, 1, 1]), 32, rng).astype(float):
+        mask = (image[..., 0] - image[..., 0].min()) > 14
+        cy, cx = np.argwhere(mask).mean(axis=0)  # the centre of a symmetric shape
+        r = 32 / 5
+        on_axes = [
+            (cy + dy, cx + dx) for dy, dx in ((0.9 * r, 0), (-0.9 * r, 0), (0, 0.9 * r), (0, -0.9 * r))
+        ]
+        diagonals = [(cy + dy, cx + dx) for dy in (0.65 * r, -0.65 * r) for dx in (0.65 * r, -0.65 * r)]
+        assert all(mask[round(y), round(x)] for y, x in on_axes)
+        assert not any(mask[round(y), round(x)] for y, x in diagonals)  # a disk and a square cover these
+    masks = ClassPatterns._shapes(np.repeat([0, 1, 2], 100), 32, np.random.default_rng(1))
+    areas = masks.sum(axis=(1, 2)).reshape(3, 100).mean(axis=1)  # disk, square, plus, over jitters
+    assert np.abs(areas / areas[0] - 1).max() < 0.05  # one area: only the shape differs
+    with pytest.raises(ValueError, match="only the hard variant has pairs"):
+        ClassPatterns(4).sibling_images(np.array([0]), 32, rng)
+    with pytest.raises(ValueError, match=r"pairs must lie in \[0, 2\)"):
+        patterns.sibling_images(np.array([2]), 32, rng)
+
+
 def test_label_noise_changes_training_labels_only(tmp_path):
     clean = read_cifar(
         write_cifar(tmp_path / "clean", train_per_class=100, test_per_class=20), "cifar10", "train"

@@ -78,6 +78,7 @@ def test_a_teacher_that_never_refreshes_keeps_the_first_architecture():
         ({"beta": -1.0}, "beta >= 0"),
         ({"temperature": 0.0}, "temperature > 0"),
         ({"refresh": "daily"}, "refresh"),
+        ({"train_steps": 0}, "train_steps"),
     ],
 )
 def test_bad_settings_are_refused(kwargs, problem):

@@ -51,6 +51,27 @@ def test_the_best_architecture_becomes_the_teacher_and_its_term_joins_the_loss(c
     assert teacher.loss(images, logits).item() > 0
 
 
+def test_a_teacher_with_train_steps_is_trained_anew_that_long_without_distillation(cifar10_dir, cifar100_dir):
+    dm = _data(cifar10_dir, cifar100_dir, ood_val="auto")
+    first, second = (SPACE.sample(np.random.default_rng(seed)) for seed in (3, 4))
+    teacher = EvolvingTeacher(train_steps=5)
+    trainer = _trainer(dm, teacher)
+    trainer(first)  # becomes the teacher: trained anew for 5 steps, with no teacher yet
+    plain = _trainer(dm)  # no teacher at all, so no distillation term
+    images = torch.randn(4, 3, 32, 32)
+    expected = plain.trained(first, steps=5)[0].eval()
+    torch.testing.assert_close(teacher.network(images), expected(images))
+    assert not torch.allclose(teacher.network(images), plain.trained(first)[0].eval()(images))
+
+    # a later teacher is trained the same way although a teacher is in place: its network is the
+    # plain 5-step one, not one distilled from the first teacher
+    teacher.score = float("-inf")  # so that the next label wins
+    trainer(second)
+    assert teacher.arch == second
+    torch.testing.assert_close(teacher.network(images), plain.trained(second, steps=5)[0].eval()(images))
+    assert not trainer._training_teacher
+
+
 def test_a_resumed_labelling_takes_up_the_saved_teacher(cifar10_dir, cifar100_dir, tmp_path):
     dm = _data(cifar10_dir, cifar100_dir, ood_val="auto")
     saved = tmp_path / "teacher.pt"

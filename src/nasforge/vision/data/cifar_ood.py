@@ -24,7 +24,7 @@ import torch
 
 from nasforge.vision.data.cifar import CIFAR_LAYOUTS, ImageArrays, read_cifar
 from nasforge.vision.data.cifar_datamodule import CIFARDataModule
-from nasforge.vision.data.generate.ood import OOD_SETS_VERSION, write_ood_sets
+from nasforge.vision.data.generate.ood import OOD_SETS_VERSION, near_kind, write_ood_sets
 from nasforge.vision.data.openood import ImageListDataset, find_openood_lists, read_imglist
 from nasforge.vision.data.tensor_dataset import TensorImageDataset
 
@@ -54,7 +54,10 @@ class CIFAROODDataModule(CIFARDataModule):
         val_ood_images: images per OOD validation set drawn from a training split (default: 1000).
         synthetic_ood_per_set: test images per generated OOD set (a half as many for validation)
             (default: 200).
-        synthetic_near_classes: new classes the generated near set draws from (default: 100).
+        synthetic_near: the generated near set's kind, ``siblings`` or ``new_classes``
+            (:func:`~nasforge.vision.data.generate.write_ood_sets`) (default: None, by the sample's
+            difficulty).
+        synthetic_near_classes: new classes a ``new_classes`` near set draws from (default: 100).
         **kwargs: the keywords of :class:`CIFARDataModule`.
     """
 
@@ -67,6 +70,7 @@ class CIFAROODDataModule(CIFARDataModule):
         other_cifar_path: str | None = None,
         val_ood_images: int = 1000,
         synthetic_ood_per_set: int = 200,
+        synthetic_near: str | None = None,
         synthetic_near_classes: int = 100,
         **kwargs: Any,
     ) -> None:
@@ -86,7 +90,7 @@ class CIFAROODDataModule(CIFARDataModule):
         self.other_cifar = next(name for name in CIFAR_LAYOUTS if name != self.dataset)
         self.other_cifar_path = other_cifar_path
         self.val_ood_images, self.synthetic_ood_per_set = int(val_ood_images), int(synthetic_ood_per_set)
-        self.synthetic_near_classes = int(synthetic_near_classes)
+        self.synthetic_near, self.synthetic_near_classes = synthetic_near, int(synthetic_near_classes)
         self.test_sets: list[str] = []
         self.val_sets: list[str] = []
         self.near_sets: list[str] = []
@@ -141,7 +145,10 @@ class CIFAROODDataModule(CIFARDataModule):
 
     def _generated_ood_root(self) -> Path:
         name, _, _ = self.sample()
-        sets = f"ood{self.synthetic_ood_per_set}-near{self.synthetic_near_classes}-v{OOD_SETS_VERSION}"
+        near = near_kind(self.synthetic_near, self.synthetic_difficulty)
+        if near == "new_classes":
+            near += str(self.synthetic_near_classes)
+        sets = f"ood{self.synthetic_ood_per_set}-{near}-v{OOD_SETS_VERSION}"
         root = Path(self.synthetic_dir) / f"{name}-{sets}"
         if not (root / "benchmark_imglist").is_dir():
             write_ood_sets(
@@ -151,6 +158,7 @@ class CIFAROODDataModule(CIFARDataModule):
                 val_per_set=max(1, self.synthetic_ood_per_set // 2),
                 seed=self.seed,
                 difficulty=self.synthetic_difficulty,
+                near=self.synthetic_near,
                 near_classes=self.synthetic_near_classes,
             )
         return root

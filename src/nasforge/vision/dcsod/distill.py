@@ -82,7 +82,9 @@ class EvolvingTeacher:
         if refresh not in REFRESH_RULES:
             raise ValueError(f"EvolvingTeacher: refresh must be one of {REFRESH_RULES}, got {refresh!r}")
         if train_steps is not None and (not isinstance(train_steps, int) or train_steps < 1):
-            raise ValueError(f"EvolvingTeacher: train_steps must be a positive integer or None, got {train_steps!r}")
+            raise ValueError(
+                f"EvolvingTeacher: train_steps must be a positive integer or None, got {train_steps!r}"
+            )
         self.beta, self.temperature, self.refresh = float(beta), float(temperature), refresh
         self.train_steps = train_steps
         self.arch: Arch | None = None

@@ -5,12 +5,18 @@ The public OOD sets cannot be downloaded everywhere, so OOD evaluation runs the 
 and ``<out>/benchmark_imglist/<id_dataset>/<split>_<set>.txt``, each line ``<set>/<split>/<index>.png -1``
 as in OpenOOD's OOD lists. Two sets, for the splits ``test`` and ``val``:
 
-- ``near``: classes the ID model never saw, of the same kind as its own (as CIFAR-100's are to
-  CIFAR-10's): ``near_classes`` new :class:`~nasforge.vision.data.generate.pattern.ClassPatterns`
-  classes, drawn from another seed, with the same noise (and faint shapes when hard). Many of them
-  (100, as CIFAR-100 has), not as many as the ID classes: with ten, every near image was one of five
-  colour pairs, and a network's AUROC hung on where its confidence happened to fall at those five
-  points rather than on how it responds to unseen classes in general;
+- ``near``: images of classes the ID model never saw, close to its own (as CIFAR-100's are to
+  CIFAR-10's), of one of two kinds (``near``):
+
+  - ``siblings`` (the hard variant's default): a third member of each ID pair, with the pair's colour
+    and stripes and a shape neither of its classes has
+    (:meth:`~nasforge.vision.data.generate.pattern.ClassPatterns.sibling_images`). Only a network that
+    learned what tells the members of a pair apart can tell these from its own classes, so detection
+    measures what the network learned;
+  - ``new_classes`` (the easy variant's, which has no pairs): ``near_classes`` new classes of the ID
+    kind drawn from another seed. Many of them (100, as CIFAR-100 has): with ten, every near image
+    was one of five colour pairs, and a network's AUROC hung on where its confidence happened to
+    fall at those five points;
 - ``far``: grey blotchy textures at a dark or bright level, without hue or stripes, far from every class.
 """
 
@@ -27,7 +33,7 @@ from nasforge.vision.data.cifar import CIFAR_LAYOUTS, CIFAR_SIZE
 from nasforge.vision.data.generate.pattern import ClassPatterns
 from nasforge.vision.data.openood import IMAGE_FOLDER, LIST_FOLDER, OOD_LABEL
 
-__all__ = ["OOD_SETS", "OOD_SETS_VERSION", "write_ood_sets"]
+__all__ = ["NEAR_KINDS", "OOD_SETS", "OOD_SETS_VERSION", "near_kind", "write_ood_sets"]
 
 #: grey levels of the far set, a dark and a bright range outside the class colours (50..205 per channel)
 FAR_LEVELS = ((0.0, 25.0), (230.0, 255.0))
@@ -43,11 +49,32 @@ NEAR_SEED_OFFSET = 1_000_003
 OOD_STREAM = 5
 
 
-def _near_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -> np.ndarray:
+#: the kinds of near set (the module's docstring)
+NEAR_KINDS = ("siblings", "new_classes")
+
+
+def near_kind(near: str | None, difficulty: str) -> str:
+    """The near set's kind: ``near``, or by default ``siblings`` on the hard variant (the one with
+    pairs) and ``new_classes`` on the easy one; an unknown kind, or siblings without pairs, is refused."""
+    near = near or ("siblings" if difficulty == "hard" else "new_classes")
+    if near not in NEAR_KINDS:
+        raise ValueError(f"unknown near-OOD kind {near!r}; choose one of {NEAR_KINDS}")
+    if near == "siblings" and difficulty != "hard":
+        raise ValueError("near-OOD kind 'siblings' needs difficulty 'hard', whose classes come in pairs")
+    return near
+
+
+def _new_class_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -> np.ndarray:
     """uint8 ``[count, 32, 32, 3]``: images of the held-out ``patterns`` (new classes of the ID patterns'
     kind, from a seed of their own), spread evenly over them."""
     labels = rng.permutation(np.arange(count) % patterns.num_classes)
     return patterns.images(labels, CIFAR_SIZE, rng)
+
+
+def _sibling_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -> np.ndarray:
+    """uint8 ``[count, 32, 32, 3]``: third members of the ID ``patterns``' pairs, spread evenly over them."""
+    pairs = rng.permutation(np.arange(count) % (patterns.num_classes // 2))
+    return patterns.sibling_images(pairs, CIFAR_SIZE, rng)
 
 
 def _far_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -> np.ndarray:
@@ -65,11 +92,12 @@ def _far_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -
 
 #: the OOD sets written, and how their images are drawn
 _DRAW: dict[str, Callable[[ClassPatterns, int, np.random.Generator], np.ndarray]] = {
-    "near": _near_images,
+    "siblings": _sibling_images,
+    "new_classes": _new_class_images,
     "far": _far_images,
 }
 #: the names of the OOD sets written
-OOD_SETS = tuple(_DRAW)
+OOD_SETS = ("near", "far")
 
 
 def write_ood_sets(
@@ -79,6 +107,7 @@ def write_ood_sets(
     val_per_set: int = 100,
     seed: int = 0,
     difficulty: str = "hard",
+    near: str | None = None,
     near_classes: int = 100,
 ) -> Path:
     """Write the ``near`` and ``far`` OOD sets as OpenOOD's image folders and lists under ``out``.
@@ -96,7 +125,9 @@ def write_ood_sets(
             set's classes are drawn from it, apart from the ID classes, and it fixes the images
             (default: 0).
         difficulty: the ID sample's planted signal, ``"easy"`` or ``"hard"`` (default: ``"hard"``).
-        near_classes: new classes the near set draws from (default: 100).
+        near: the near set's kind, ``siblings`` or ``new_classes`` (default: None, ``siblings`` when
+            ``difficulty`` is hard, else ``new_classes``).
+        near_classes: new classes a ``new_classes`` near set draws from (default: 100).
 
     Returns:
         ``out``, the root that :func:`~nasforge.vision.data.openood.find_openood_lists` takes.
@@ -109,18 +140,23 @@ def write_ood_sets(
         raise ValueError(f"write_ood_sets: need >= 1 image per set, got {per_set}, {val_per_set}")
     if near_classes < 1:
         raise ValueError(f"write_ood_sets: need >= 1 near class, got {near_classes}")
+    near = near_kind(near, difficulty)
     out = Path(out)
     patterns = ClassPatterns(CIFAR_LAYOUTS[id_dataset].num_classes, seed=seed, difficulty=difficulty)
     held_out = replace(patterns, num_classes=near_classes, seed=seed + NEAR_SEED_OFFSET)
-    drawn_from = {"near": held_out, "far": patterns}
+    # each written set: how its images are drawn, and from which patterns
+    drawn = {
+        "near": (_DRAW[near], patterns if near == "siblings" else held_out),
+        "far": (_DRAW["far"], patterns),
+    }
     lists = out / LIST_FOLDER / id_dataset
     lists.mkdir(parents=True, exist_ok=True)
-    for set_index, (name, draw) in enumerate(_DRAW.items()):
+    for set_index, (name, (draw, drawn_from)) in enumerate(drawn.items()):
         for split_index, (split, count) in enumerate((("test", per_set), ("val", val_per_set))):
             rng = np.random.default_rng([seed, OOD_STREAM, set_index, split_index])
             (out / IMAGE_FOLDER / name / split).mkdir(parents=True, exist_ok=True)
             lines = []
-            for index, pixels in enumerate(draw(drawn_from[name], count, rng)):
+            for index, pixels in enumerate(draw(drawn_from, count, rng)):
                 relative = f"{name}/{split}/{index:05d}.png"
                 Image.fromarray(pixels).save(out / IMAGE_FOLDER / relative, format="PNG")
                 lines.append(f"{relative} {OOD_LABEL}\n")

@@ -20,6 +20,9 @@ __all__ = ["DIFFICULTIES", "ClassPatterns"]
 
 #: the variants of the planted signal
 DIFFICULTIES = ("easy", "hard")
+#: the faint shapes of the hard variant: even classes carry a disk, odd ones a square, and the OOD
+#: siblings of a pair (:meth:`ClassPatterns.sibling_images`) a plus sign
+DISK, SQUARE, PLUS = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -68,27 +71,55 @@ class ClassPatterns:
         """uint8 ``[N, size, size, 3]`` images of the classes in ``labels``."""
         labels = np.asarray(labels, dtype=np.int64)
         colours, angles, cycles = self._params()
-        n = len(labels)
+        shapes = np.where(labels % 2 == 0, DISK, SQUARE) if self.difficulty == "hard" else None
+        return self._render(colours[labels], angles[labels], cycles[labels], shapes, size, rng)
+
+    def sibling_images(self, pairs: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+        """uint8 ``[N, size, size, 3]``: a third member of each pair in ``pairs`` (hard only), never a
+        class: the pair's colour and stripe frequency, stripes at the orientation between its two
+        classes', and a plus sign where they have a disk or a square. A network that learned what
+        tells a pair apart finds no sign of either member; one that learned only the pairs cannot
+        tell these from its own classes."""
+        if self.difficulty != "hard":
+            raise ValueError("ClassPatterns.sibling_images: only the hard variant has pairs")
+        pairs = np.asarray(pairs, dtype=np.int64)
+        if pairs.size and not 0 <= pairs.min() <= pairs.max() < self.num_classes // 2:
+            raise ValueError(f"ClassPatterns.sibling_images: pairs must lie in [0, {self.num_classes // 2})")
+        colours, angles, cycles = self._params()
+        first = 2 * pairs
+        between = (angles[first] + angles[first + 1]) / 2
+        shapes = np.full(len(pairs), PLUS)
+        return self._render(colours[first], between, cycles[first], shapes, size, rng)
+
+    def _render(
+        self,
+        colours: np.ndarray,
+        angles: np.ndarray,
+        cycles: np.ndarray,
+        shapes: np.ndarray | None,
+        size: int,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Per image: a colour, a grating at an angle and frequency, a faint shape (none when
+        ``shapes`` is None), a random phase and brightness, and pixel noise."""
+        n = len(colours)
         grid = np.linspace(0.0, 1.0, size, endpoint=False)
         yy, xx = np.meshgrid(grid, grid, indexing="ij")
-        direction = (
-            np.cos(angles[labels])[:, None, None] * xx[None]
-            + np.sin(angles[labels])[:, None, None] * yy[None]
-        )
+        direction = np.cos(angles)[:, None, None] * xx[None] + np.sin(angles)[:, None, None] * yy[None]
         phase = rng.uniform(0.0, 2 * np.pi, size=(n, 1, 1))
-        wave = np.sin(2 * np.pi * cycles[labels][:, None, None] * direction + phase)  # [N, H, W]
+        wave = np.sin(2 * np.pi * cycles[:, None, None] * direction + phase)  # [N, H, W]
         shift = rng.normal(0.0, 12.0, size=(n, 1, 1, 1))
-        pixels = colours[labels][:, None, None, :] + self.contrast * wave[..., None] + shift
-        if self.difficulty == "hard":
-            pixels += 28.0 * self._shapes(labels, size, rng)[..., None]
+        pixels = colours[:, None, None, :] + self.contrast * wave[..., None] + shift
+        if shapes is not None:
+            pixels += 28.0 * self._shapes(shapes, size, rng)[..., None]
         pixels += rng.normal(0.0, self.noise, size=pixels.shape)
         return np.clip(np.rint(pixels), 0, 255).astype(np.uint8)
 
     @staticmethod
-    def _shapes(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-        """``[N, size, size]`` masks: a disk for even classes, a square for odd ones, a fifth of the
-        image across, centred with a jitter of an eighth of the image."""
-        n = len(labels)
+    def _shapes(shapes: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+        """``[N, size, size]`` masks of ``shapes`` (:data:`DISK`, :data:`SQUARE` or :data:`PLUS`), of
+        one area, a fifth of the image across, centred with a jitter of an eighth of the image."""
+        n = len(shapes)
         grid = np.arange(size, dtype=np.float64)
         centre = size / 2 + rng.uniform(-size / 8, size / 8, size=(n, 2))
         dy = grid[None, :, None] - centre[:, 0, None, None]
@@ -96,4 +127,9 @@ class ClassPatterns:
         radius = size / 5
         disk = (dy**2 + dx**2) <= radius**2
         square = (np.abs(dy) <= radius * 0.886) & (np.abs(dx) <= radius * 0.886)  # the disk's area
-        return np.where((labels % 2 == 0)[:, None, None], disk, square).astype(np.float64)
+        arm, half_width = radius, radius * 0.52  # two bars 2r by 1.04r: about the disk's area
+        plus = ((np.abs(dy) <= arm) & (np.abs(dx) <= half_width)) | (
+            (np.abs(dx) <= arm) & (np.abs(dy) <= half_width)
+        )
+        kind = np.asarray(shapes)[:, None, None]
+        return np.select([kind == DISK, kind == SQUARE], [disk, square], plus).astype(np.float64)
