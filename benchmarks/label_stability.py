@@ -8,9 +8,10 @@ longer proxy schedule, another teacher). For DCSOD (a config with ``dcsod.teache
 taken without evolving distillation, with it, or both: the claim to test is that the teacher steadies
 them. Prints one JSON object per figure.
 
-    python benchmarks/label_stability.py --experiment dcsod_cifar10 [--archs 16] [--seeds 0 1]
+    python benchmarks/label_stability.py --experiment dcsod_cifar10 [--archs 16] [--seeds 0 1] \
+        dcsod.teacher.beta=1
     python benchmarks/label_stability.py --experiment dcsod_cifar10 --distillation off \
-        csco.profiles.quick.proxy_steps=80
+        dcsod.profiles.quick.proxy_steps=200
     python benchmarks/label_stability.py --experiment pids_s3dis --archs 8 pids.profiles.quick.proxy_steps=120
 """
 
@@ -97,6 +98,8 @@ def main() -> None:
     archs = [space.sample(rng) for _ in range(args.archs)]
     env = environment()
     passes = {"both": (False, True), "off": (False,), "on": (True,)}[args.distillation]
+    if True in passes and _has_teacher(cfg) and cfg.dcsod.teacher.beta == 0:
+        parser.error("the teacher's beta is 0 in this profile: add dcsod.teacher.beta=1 to label with it")
     if not _has_teacher(cfg):
         passes = (None,)  # the experiment's evaluator as configured
     for distill in passes:

@@ -64,6 +64,15 @@ def test_the_teacher_follows_the_best_architecture_and_builds_only_the_networks_
     torch.testing.assert_close(teacher.loss(images, student), expected)
 
 
+def test_a_teacher_of_weight_zero_builds_no_network():
+    teacher = EvolvingTeacher(beta=0.0)
+    built = []
+    arch = _archs(1)[0]
+    assert not teacher.offer(arch, 70.0, lambda: built.append(arch) or nn.Linear(2, 2))
+    assert built == [] and teacher.network is None and teacher.changes == 0
+    assert teacher.loss(torch.randn(3, 2), torch.randn(3, 2)).item() == 0.0
+
+
 def test_a_teacher_that_never_refreshes_keeps_the_first_architecture():
     a, b = _archs(2)
     teacher = EvolvingTeacher(refresh="never")

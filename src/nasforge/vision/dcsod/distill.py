@@ -94,7 +94,10 @@ class EvolvingTeacher:
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
 
     def offer(self, arch: Arch, score: float, network: Callable[[], nn.Module]) -> bool:
-        """Make ``arch`` the teacher if the rule says so; whether it did."""
+        """Make ``arch`` the teacher if the rule says so; whether it did. With ``beta == 0`` there is
+        nothing to teach, so no network is built or kept."""
+        if self.beta == 0:
+            return False
         first = self.network is None
         if not (first or (self.refresh == "on_improvement" and score > self.score)):
             return False
