@@ -37,6 +37,19 @@ def test_an_architecture_is_labelled_by_its_ood_detection_deterministically(cifa
     assert first == again
 
 
+def test_a_label_of_several_seeds_is_the_mean_of_one_seed_labels(cifar10_dir, cifar100_dir):
+    dm = _data(cifar10_dir, cifar100_dir, ood_val="auto")
+    arch = SPACE.sample(np.random.default_rng(5))
+    one = [OODProxyTrainer(SPACE, dm, steps=3, lr=0.05, device="cpu", seed=seed)(arch) for seed in (7, 8)]
+    both = OODProxyTrainer(SPACE, dm, steps=3, lr=0.05, device="cpu", seed=7, label_seeds=2)(arch)
+    assert one[0]["auroc"] != one[1]["auroc"]
+    for key in ("auroc", "fpr95", "acc", "loss"):
+        assert both[key] == pytest.approx((one[0][key] + one[1][key]) / 2)
+    assert both["flops"] == one[0]["flops"]
+    with pytest.raises(ValueError, match="label_seeds must be a positive integer"):
+        OODProxyTrainer(SPACE, dm, label_seeds=0)
+
+
 def test_the_best_architecture_becomes_the_teacher_and_its_term_joins_the_loss(cifar10_dir, cifar100_dir):
     teacher = EvolvingTeacher(beta=1.0, temperature=2.0)
     trainer = _trainer(_data(cifar10_dir, cifar100_dir, ood_val="auto"), teacher)

@@ -117,11 +117,13 @@ class ProxyTrainer:
         net, costs = self.trained(arch)
         return {**self._evaluate(net), **costs}
 
-    def trained(self, arch: Arch, steps: int | None = None) -> tuple[nn.Module, dict[str, float]]:
+    def trained(
+        self, arch: Arch, steps: int | None = None, seed: int | None = None
+    ) -> tuple[nn.Module, dict[str, float]]:
         """The network of ``arch`` after its proxy training (``steps`` SGD steps in place of the
-        schedule's), and its FLOPs and parameters."""
+        schedule's, ``seed`` in place of the evaluator's), and its FLOPs and parameters."""
         # weight init, the loader's shuffling and the augmentation draws, on every device
-        torch.manual_seed(arch.training_seed(self.seed))
+        torch.manual_seed(arch.training_seed(self.seed if seed is None else seed))
         net = self.build(arch)
         costs = self._measure(net)
         net.to(self.device)

@@ -38,6 +38,9 @@ class OODProxyTrainer(ProxyTrainer):
             sets.
         teacher: the evolving teacher (default: None, no distillation).
         score: the OOD score of the logits (default: ``msp``).
+        label_seeds: proxy trainings per architecture, with seeds ``seed``, ``seed + 1``, ...; the
+            label is their mean, so that it scores how reliably the architecture learns rather than
+            what one training happened to learn (default: 1).
         **kwargs: the schedule of :class:`~nasforge.vision.csco.ProxyTrainer`.
     """
 
@@ -47,6 +50,7 @@ class OODProxyTrainer(ProxyTrainer):
         datamodule: Any,
         teacher: EvolvingTeacher | None = None,
         score: str = "msp",
+        label_seeds: int = 1,
         **kwargs: Any,
     ) -> None:
         sets = list(getattr(datamodule, "val_sets", []) or [])
@@ -55,8 +59,12 @@ class OODProxyTrainer(ProxyTrainer):
                 f"{type(self).__name__}: DCSOD labels architectures by OOD detection on the validation "
                 "split, which holds no OOD set; set data.ood_val=auto (or name the sets)"
             )
+        if not isinstance(label_seeds, int) or label_seeds < 1:
+            raise ValueError(
+                f"{type(self).__name__}: label_seeds must be a positive integer, got {label_seeds!r}"
+            )
         super().__init__(space, datamodule, **kwargs)
-        self.teacher, self.score = teacher, score
+        self.teacher, self.score, self.label_seeds = teacher, score, label_seeds
         self._training_teacher = False
         near = [name for name in datamodule.near_sets if name in sets] or sets
         self.detection = OODDetection(sets, near, score)  # checks the score now
@@ -76,8 +84,11 @@ class OODProxyTrainer(ProxyTrainer):
         return loss + self.teacher.loss(images, logits)
 
     def __call__(self, arch: Arch) -> dict[str, float]:
-        net, costs = self.trained(arch)
-        metrics = {**self._evaluate(net), **costs}
+        runs = []
+        for repeat in range(self.label_seeds):
+            net, costs = self.trained(arch, seed=self.seed + repeat)
+            runs.append(self._evaluate(net))
+        metrics = {**{key: sum(run[key] for run in runs) / len(runs) for key in runs[0]}, **costs}
         if self.teacher is not None:
             self.teacher.offer(arch, metrics["auroc"], lambda: self._teacher_network(arch, net))
         return metrics
@@ -117,4 +128,7 @@ class OODProxyTrainer(ProxyTrainer):
         return {**measures, "acc": hits / count, "loss": loss / count}
 
     def __repr__(self) -> str:
-        return f"{super().__repr__()[:-1]}, score={self.score!r}, teacher={self.teacher!r})"
+        return (
+            f"{super().__repr__()[:-1]}, score={self.score!r}, label_seeds={self.label_seeds}, "
+            f"teacher={self.teacher!r})"
+        )
