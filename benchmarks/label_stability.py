@@ -98,7 +98,7 @@ def main() -> None:
     archs = [space.sample(rng) for _ in range(args.archs)]
     env = environment()
     passes = {"both": (False, True), "off": (False,), "on": (True,)}[args.distillation]
-    if True in passes and _has_teacher(cfg) and cfg.dcsod.teacher.beta == 0:
+    if args.distillation != "off" and _has_teacher(cfg) and cfg.dcsod.teacher.beta == 0:
         parser.error("the teacher's beta is 0 in this profile: add dcsod.teacher.beta=1 to label with it")
     if not _has_teacher(cfg):
         passes = (None,)  # the experiment's evaluator as configured

@@ -49,10 +49,6 @@ NEAR_SEED_OFFSET = 1_000_003
 OOD_STREAM = 5
 
 
-#: the kinds of near set (the module's docstring)
-NEAR_KINDS = ("siblings", "new_classes")
-
-
 def near_kind(near: str | None, difficulty: str) -> str:
     """The near set's kind: ``near``, or by default ``siblings`` on the hard variant (the one with
     pairs) and ``new_classes`` on the easy one; an unknown kind, or siblings without pairs, is refused."""
@@ -90,12 +86,12 @@ def _far_images(patterns: ClassPatterns, count: int, rng: np.random.Generator) -
     return np.repeat(np.clip(np.rint(grey), 0, 255).astype(np.uint8)[..., None], 3, axis=-1)
 
 
-#: the OOD sets written, and how their images are drawn
-_DRAW: dict[str, Callable[[ClassPatterns, int, np.random.Generator], np.ndarray]] = {
+#: the kinds of near set (the module's docstring), and how their images are drawn
+_NEAR_DRAW: dict[str, Callable[[ClassPatterns, int, np.random.Generator], np.ndarray]] = {
     "siblings": _sibling_images,
     "new_classes": _new_class_images,
-    "far": _far_images,
 }
+NEAR_KINDS = tuple(_NEAR_DRAW)
 #: the names of the OOD sets written
 OOD_SETS = ("near", "far")
 
@@ -146,8 +142,8 @@ def write_ood_sets(
     held_out = replace(patterns, num_classes=near_classes, seed=seed + NEAR_SEED_OFFSET)
     # each written set: how its images are drawn, and from which patterns
     drawn = {
-        "near": (_DRAW[near], patterns if near == "siblings" else held_out),
-        "far": (_DRAW["far"], patterns),
+        "near": (_NEAR_DRAW[near], patterns if near == "siblings" else held_out),
+        "far": (_far_images, patterns),
     }
     lists = out / LIST_FOLDER / id_dataset
     lists.mkdir(parents=True, exist_ok=True)
