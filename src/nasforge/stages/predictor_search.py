@@ -11,9 +11,10 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.history import History
 from nasforge.core.predictors import ArchPredictor, PredictedScore
 from nasforge.core.search import MetropolisHastingsEvolution, SearchStrategy, run_search
-from nasforge.core.search.subspace import in_parent, load_subspace, original_arch
+from nasforge.core.search.subspace import ShrunkSpace, in_parent, load_subspace, original_arch
 from nasforge.pipeline import (
     Candidate,
+    LabelsResult,
     PredictorResult,
     RunContext,
     SearchResult,
@@ -57,6 +58,12 @@ class PredictorSearchStage:
         metric: quality metric the predictor learned (default: ``"acc"``).
         cost: cost the cost predictor learned (default: ``"flops"``).
         predictor_stage: stage whose result names the predictor files (default: ``"predictor"``).
+        trust_radius: with ``labels_stage``, search only within this many steps (``space.distance``)
+            of a labelled architecture, a :class:`~nasforge.core.search.subspace.ShrunkSpace` around
+            them: a predictor fitted on few labels is trusted only near them, and far away a search
+            finds where its fit is most wrong; ``None`` searches the whole space (default: ``None``).
+        labels_stage: the stage whose :class:`~nasforge.pipeline.LabelsResult` holds the labelled
+            architectures, for ``trust_radius`` (default: ``None``).
         space_stage: a stage whose :class:`~nasforge.pipeline.ShrinkResult` holds a shrunk space to
             search instead of ``space`` (its architectures are handed on as ``space``'s, so they
             retrain as any other); ``None`` searches ``space`` (default: ``None``).
@@ -82,6 +89,8 @@ class PredictorSearchStage:
         metric: str = "acc",
         cost: str = "flops",
         predictor_stage: str = "predictor",
+        trust_radius: int | None = None,
+        labels_stage: str | None = None,
         space_stage: str | None = None,
         progress: bool = True,
         name: str = "search",
@@ -105,6 +114,12 @@ class PredictorSearchStage:
         self.cost_budget, self.alpha, self.top_k, self.evaluator = cost_budget, alpha, top_k, evaluator
         self.penalty, self.lam = penalty, float(lam)
         self.metric, self.cost, self.predictor_stage = metric, cost, predictor_stage
+        if trust_radius is not None and (labels_stage is None or space_stage is not None):
+            raise ValueError(
+                "PredictorSearchStage: a trust_radius needs labels_stage (the stage of the labels) and no "
+                "space_stage (a shrunk space is a region of its own)"
+            )
+        self.trust_radius, self.labels_stage = trust_radius, labels_stage
         self.space_stage = space_stage
         self.progress, self.name, self.folder = progress, name, folder
 
@@ -113,6 +128,8 @@ class PredictorSearchStage:
         inputs: dict[str, type[StageResult]] = {self.predictor_stage: PredictorResult}
         if self.space_stage is not None:
             inputs[self.space_stage] = ShrinkResult
+        if self.trust_radius is not None and self.labels_stage is not None:
+            inputs[self.labels_stage] = LabelsResult
         return inputs
 
     @property
@@ -152,8 +169,14 @@ class PredictorSearchStage:
         return SearchResult(metrics=metrics, history=history, top_k=candidates)
 
     def _space(self, context: RunContext) -> SearchSpace:
-        """``space``, or the shrunk space of ``space_stage`` (searched with the predictors fed its
-        architectures as ``space``'s)."""
+        """``space``, the shrunk space of ``space_stage``, or the trust region around the labels
+        (searched with the predictors fed their architectures as ``space``'s)."""
+        if self.trust_radius is not None and self.labels_stage is not None:
+            entries = History(context.result(self.labels_stage, LabelsResult).history).entries
+            labelled = [e.arch for e in entries if self.metric in e.metrics]
+            radius, count = self.trust_radius, len(labelled)
+            log.info(f"Searching within {radius} steps of the {count} labelled architectures")
+            return ShrunkSpace(self.space, labelled, radius)
         if self.space_stage is None:
             return self.space
         shrunk = load_subspace(context.result(self.space_stage, ShrinkResult).space_file, self.space)

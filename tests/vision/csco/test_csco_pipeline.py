@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from nasforge.core import History, count_flops
+from nasforge.core import Arch, History, count_flops
 from nasforge.core.predictors import ArchPredictor, PredictedScore
 from nasforge.core.search import MetropolisHastingsEvolution, RandomSearch, RegularizedEvolution
 from nasforge.core.training import TrainingDivergedError
@@ -249,6 +249,43 @@ def test_predictor_search_compares_strategies_and_hands_over_the_best(cifar_cont
     assert result.history == str(out / "search" / "metropolis_hastings_evolution" / "history.jsonl")
     assert {"flops", "params", "predicted_acc", "predicted_flops"} <= set(best)
     assert result.metrics["search/cost_budget"] == 5e6
+
+
+def test_a_trust_radius_keeps_every_search_near_the_labels(cifar_context, monkeypatch):
+    """The predictor rewards edges without bound; within the radius no search strays beyond it."""
+    space = CSCOSpace(**SMALL)
+    _labelled_run(cifar_context, space, 4)
+    cifar_context.results["predictor"] = PredictorResult(
+        predictor="q.pt", cost_predictor="c.pt", cost_median=1e12
+    )
+    truth = WiringScore(space, None)
+    loaded = {
+        "q.pt": FunctionPredictor(lambda a: truth(a)["acc"]),
+        "c.pt": FunctionPredictor(lambda a: truth.cost(a)["flops"]),
+    }
+    monkeypatch.setattr(
+        "nasforge.stages.predictor_search.ArchPredictor.load", lambda path, space: loaded[str(path)]
+    )
+    labelled = [e.arch for e in History(cifar_context.output_dir / "history.jsonl").entries]
+    stage = PredictorSearchStage(
+        space,
+        MetropolisHastingsEvolution(initial_samples=4, proposals_per_round=4),
+        budget=40,
+        baselines={"random_search": RandomSearch()},
+        trust_radius=2,
+        labels_stage="ground_truth",
+        progress=False,
+    )
+    result = stage.run(cifar_context)
+    for name in ("metropolis_hastings_evolution", "random_search"):
+        for entry in History(cifar_context.output_dir / "search" / name / "history.jsonl").entries:
+            searched = Arch.from_frozen(space.name, space.version, entry.arch.genes)
+            assert min(space.distance(searched, arch) for arch in labelled) <= 2
+    best = result.top_k[0].arch
+    assert best.space == space.name and min(space.distance(best, arch) for arch in labelled) <= 2
+    assert max(truth(a)["acc"] for a in labelled) <= result.top_k[0].metrics["score"]
+    with pytest.raises(ValueError, match="a trust_radius needs labels_stage"):
+        PredictorSearchStage(space, RandomSearch(), budget=4, trust_radius=2)
 
 
 def test_predictor_search_rejects_a_baseline_that_is_not_a_strategy():

@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from nasforge.core import count_params
-from nasforge.vision.csco import CSCONet, CSCOSpace, swap_permutation
-from nasforge.vision.dcsod import OPS, DCSODCell, DCSODNet, DCSODNode, DCSODSpace
+from nasforge.vision.csco import CSCONet, CSCONode, CSCOSpace, node_op, swap_permutation
+from nasforge.vision.dcsod import DCSOD_OPS, OPS, DCSODCell, DCSODNet, DCSODNode, DCSODSpace, build_node
 
 PARAMETER_FREE = {"maxpool3x3", "avgpool3x3", "identity"}
 
@@ -38,7 +38,7 @@ def _randomize(net: nn.Module, seed: int) -> nn.Module:
 
 @pytest.mark.parametrize("num_inputs", [1, 3])
 @pytest.mark.parametrize("stride", [1, 2])
-@pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("op", DCSOD_OPS)
 def test_every_op_keeps_width_and_applies_the_stride(op, stride, num_inputs):
     torch.manual_seed(0)
     node = DCSODNode(op, num_inputs, 6, stride)
@@ -52,6 +52,30 @@ def test_every_op_keeps_width_and_applies_the_stride(op, stride, num_inputs):
     assert (own == 0) == (op in PARAMETER_FREE and not (op == "identity" and stride == 2))
     if op == "identity" and stride == 1 and not merge:
         assert out.equal(x)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_build_node_builds_csco_operations_as_csco_does(op):
+    node = build_node(op, 2, 6, 2)
+    assert type(node) is (DCSODNode if op in DCSOD_OPS else CSCONode) and node.op == op
+    assert node(torch.randn(2, 12, 7, 7)).shape == (2, 6, 4, 4)
+    with pytest.raises(ValueError, match=r"CSCO's \['dw3x3', .*, 'conv1x1'\] are built by build_node"):
+        DCSODNode("dw3x3", 1, 4)
+
+
+def test_a_csco_architecture_computes_the_same_in_the_dcsod_space():
+    """The space extends CSCO's: a CSCO wiring with CSCO's operations as genes is the same network."""
+    csco, dcsod = CSCOSpace(num_nodes=6, max_edges=10), DCSODSpace(num_nodes=6, max_edges=10)
+    wiring = csco.sample(np.random.default_rng(3))
+    edges = [stage["edges"] for stage in wiring.genes["stages"]]
+    arch = dcsod.make(edges, [[node_op(k) for k in range(6)]] * dcsod.num_stages)
+    torch.manual_seed(0)
+    source = _randomize(CSCONet(wiring, csco, num_classes=10), seed=1)
+    target = DCSODNet(arch, dcsod).eval()
+    target.load_state_dict(source.state_dict())
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(target(x), source(x))
 
 
 def test_node_rejects_unknown_ops_and_strides():

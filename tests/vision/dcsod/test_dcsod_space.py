@@ -57,7 +57,7 @@ def test_samples_validate_are_seeded_and_cover_every_op(space):
         for stage in arch.genes["stages"]:
             used.update(stage["ops"])
             counts.add(len(stage["edges"]))
-    assert set(used) == set(OPS) and min(used.values()) > 100  # 1680 draws over 8 operators
+    assert set(used) == set(OPS) and min(used.values()) > 100  # 1680 draws over 12 operators
     assert min(counts) <= 1 and max(counts) >= space.max_edges - 1
     assert space.sample(np.random.default_rng(3)) == space.sample(np.random.default_rng(3))
     assert space.sample(np.random.default_rng(3)) != space.sample(np.random.default_rng(4))
@@ -93,7 +93,7 @@ GOOD_STAGE = {"edges": [[0, 1]], "ops": _ops()}
     [
         (
             {"edges": [], "ops": _ops("conv3x3", "conv7x7")},
-            "genes.stages[2].ops[1] = 'conv7x7': node 1's operator is not one of ['conv3x3',",
+            "genes.stages[2].ops[1] = 'conv7x7': node 1's operator is not one of ['dw3x3',",
         ),
         ({"edges": [], "ops": _ops()[:6]}, "genes.stages[2].ops has 6 operators, expected one per node (7)"),
         ({"edges": [], "ops": "conv3x3"}, "genes.stages[2].ops must be a list of 7 operator names, got str"),
@@ -145,8 +145,8 @@ def test_encode_is_per_stage_mask_then_operator_one_hot(space):
     code = space.encode(arch)
     assert code.dtype == np.float32 and code.shape == (space.encoding_size,)
     stage_size, pairs, k = space.encoding_size // 4, len(space.pairs), len(OPS)
-    identity, avgpool = OPS.index("identity"), OPS.index("avgpool3x3")
-    one_hot = [pairs + node * k for node in range(7)]  # conv3x3 (index 0) of each node
+    conv, identity, avgpool = (OPS.index(op) for op in ("conv3x3", "identity", "avgpool3x3"))
+    one_hot = [pairs + node * k + conv for node in range(7)]  # conv3x3 of each node
     expected = [0, *one_hot]
     expected += [stage_size + pairs + identity, *(stage_size + p for p in one_hot[1:])]
     expected += [2 * stage_size + pairs - 1, *(2 * stage_size + p for p in one_hot)]

@@ -6,7 +6,8 @@ node may read any set of earlier nodes), over CSCO-style stages (:mod:`nasforge.
 macro networks, wiring encoding and isomorphic relabelling are reused as they are).
 
 This project's choices, since the paper does not fix them: the operator list
-(:data:`~nasforge.vision.dcsod.ops.OPS`: full, separable and dilated convolutions, max and average
+(:data:`~nasforge.vision.dcsod.ops.OPS`: CSCO's depthwise and pointwise node operations, so that every
+CSCO architecture is one of this space's; full, separable and dilated convolutions, max and average
 pooling, identity), the identity's strided 1x1 conv at stride 2 (a parameter-free identity cannot
 downsample), and 7 nodes per cell by default.
 """
@@ -14,10 +15,11 @@ downsample), and 7 nodes per cell by default.
 from nasforge.vision.dcsod.distill import EvolvingTeacher, distillation_loss
 from nasforge.vision.dcsod.evaluator import OODProxyTrainer
 from nasforge.vision.dcsod.network import DCSODCell, DCSODNet
-from nasforge.vision.dcsod.ops import OPS, DCSODNode
+from nasforge.vision.dcsod.ops import DCSOD_OPS, OPS, DCSODNode, build_node
 from nasforge.vision.dcsod.space import MUTATION_KINDS, DCSODSpace
 
 __all__ = [
+    "DCSOD_OPS",
     "MUTATION_KINDS",
     "OPS",
     "DCSODCell",
@@ -26,5 +28,6 @@ __all__ = [
     "DCSODSpace",
     "EvolvingTeacher",
     "OODProxyTrainer",
+    "build_node",
     "distillation_loss",
 ]

@@ -11,7 +11,7 @@ from torch import nn
 from nasforge.core.arch import Arch
 from nasforge.vision.csco.cell import CSCOCell
 from nasforge.vision.csco.network import CSCONet
-from nasforge.vision.dcsod.ops import DCSODNode
+from nasforge.vision.dcsod.ops import build_node
 from nasforge.vision.dcsod.space import DCSODSpace
 
 __all__ = ["DCSODCell", "DCSODNet"]
@@ -19,8 +19,8 @@ __all__ = ["DCSODCell", "DCSODNet"]
 
 class DCSODCell(CSCOCell):
     r"""A DCSOD cell: :class:`~nasforge.vision.csco.CSCOCell`'s frame (expand, nodes, concatenated
-    leaves, project, residual) whose node ``k`` is a :class:`~nasforge.vision.dcsod.ops.DCSODNode`
-    applying ``ops[k]``; the cell has ``len(ops)`` nodes.
+    leaves, project, residual) whose node ``k`` applies ``ops[k]``
+    (:func:`~nasforge.vision.dcsod.ops.build_node`); the cell has ``len(ops)`` nodes.
 
     :meth:`load_relabelled` is CSCO's: it accepts a relabelling that maps every node to one with the
     same operator, and reorders the merge convs' input blocks.
@@ -35,7 +35,7 @@ class DCSODCell(CSCOCell):
         - output: ``[B, channels_out, ceil(H / stride), ceil(W / stride)]``
     """
 
-    node_type = DCSODNode
+    node_type = staticmethod(build_node)
 
     def __init__(
         self,

@@ -1,7 +1,9 @@
-"""The operator set of DCSOD nodes and the node module that applies one of them.
+"""The operator set of DCSOD nodes and the node modules that apply them.
 
-The paper lets every node pick its operator from a versatile set but does not list it; :data:`OPS` is
-this project's choice: DARTS-style convolutions (full, separable, dilated), two poolings and identity.
+The paper lets every node pick its operator from a versatile set of convolutions but does not list
+it; :data:`OPS` is this project's choice: CSCO's node operations, so that the space extends CSCO's
+wiring space with operator genes, then DARTS-style convolutions (full, separable, dilated), two
+poolings and identity.
 """
 
 from __future__ import annotations
@@ -10,10 +12,16 @@ from collections.abc import Callable
 
 from torch import Tensor, nn
 
-__all__ = ["OPS", "DCSODNode"]
+from nasforge.vision.csco.cell import CSCONode
+from nasforge.vision.csco.wiring import NODE_OPS
 
-#: The operators a node may pick (this project's choice; the paper's list is not public).
-OPS = ("conv3x3", "conv5x5", "sep3x3", "sep5x5", "dil3x3", "maxpool3x3", "avgpool3x3", "identity")
+__all__ = ["DCSOD_OPS", "OPS", "DCSODNode", "build_node"]
+
+#: The operators :class:`DCSODNode` applies (this project's choice; the paper's list is not public).
+DCSOD_OPS = ("conv3x3", "conv5x5", "sep3x3", "sep5x5", "dil3x3", "maxpool3x3", "avgpool3x3", "identity")
+#: The operators a node may pick: CSCO's node operations (built as CSCO builds them, so a CSCO
+#: architecture is one of this space's), then :data:`DCSOD_OPS`.
+OPS = (*NODE_OPS, *DCSOD_OPS)
 
 #: full convolutions: op -> kernel size
 _FULL = {"conv3x3": 3, "conv5x5": 5}
@@ -21,8 +29,23 @@ _FULL = {"conv3x3": 3, "conv5x5": 5}
 _SEPARABLE = {"sep3x3": (3, 1), "sep5x5": (5, 1), "dil3x3": (3, 2)}
 
 
+def build_node(
+    op: str,
+    num_inputs: int,
+    width: int,
+    stride: int = 1,
+    norm_layer: Callable[[int], nn.Module] = nn.BatchNorm2d,
+    act_layer: Callable[[], nn.Module] = nn.ReLU6,
+) -> nn.Module:
+    """The node applying ``op``: a :class:`~nasforge.vision.csco.CSCONode` for CSCO's operations, so
+    that they compute exactly what a CSCO cell's nodes do; a :class:`DCSODNode` for the others."""
+    node_type = CSCONode if op in NODE_OPS else DCSODNode
+    return node_type(op, num_inputs, width, stride, norm_layer, act_layer)
+
+
 class DCSODNode(nn.Module):
-    r"""One node of a DCSOD cell: merge its inputs, then apply its operator ``op`` (one of :data:`OPS`).
+    r"""One node of a DCSOD cell: merge its inputs, then apply its operator ``op`` (one of
+    :data:`DCSOD_OPS`; :func:`build_node` builds CSCO's).
 
     Several inputs (``num_inputs`` blocks of ``width`` channels, concatenated) are merged by a 1x1 conv
     and norm to ``width`` channels, so that every operator, depthwise and pooling ones included, sees
@@ -54,8 +77,11 @@ class DCSODNode(nn.Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if op not in OPS:
-            raise ValueError(f"{name}: unknown op {op!r}; choose one of {list(OPS)}")
+        if op not in DCSOD_OPS:
+            raise ValueError(
+                f"{name}: unknown op {op!r}; choose one of {list(DCSOD_OPS)} (CSCO's {list(NODE_OPS)} are "
+                "built by build_node)"
+            )
         if num_inputs < 1 or width < 1 or stride not in (1, 2):
             raise ValueError(
                 f"{name}: need num_inputs >= 1, width >= 1 and stride 1 or 2; got num_inputs={num_inputs}, "
