@@ -211,11 +211,10 @@ def test_predicted_score_penalises_cost_over_budget():
     assert dear_metrics["score"] == 0.0 and dear_metrics["predicted_flops"] == 4e6
 
 
-def test_predictor_search_compares_strategies_and_hands_over_the_best(cifar_context, monkeypatch):
-    space = CSCOSpace(**SMALL)
-    _labelled_run(cifar_context, space, 8)
-    cifar_context.results["predictor"] = PredictorResult(
-        predictor="q.pt", cost_predictor="c.pt", cost_median=5e6
+def _exact_predictors(context: RunContext, space: CSCOSpace, monkeypatch, cost_median: float) -> WiringScore:
+    """A predictor stage's result whose predictors are :class:`WiringScore` itself, which is returned."""
+    context.results["predictor"] = PredictorResult(
+        predictor="q.pt", cost_predictor="c.pt", cost_median=cost_median
     )
     truth = WiringScore(space, None)
     loaded = {
@@ -225,6 +224,13 @@ def test_predictor_search_compares_strategies_and_hands_over_the_best(cifar_cont
     monkeypatch.setattr(
         "nasforge.stages.predictor_search.ArchPredictor.load", lambda path, space: loaded[str(path)]
     )
+    return truth
+
+
+def test_predictor_search_compares_strategies_and_hands_over_the_best(cifar_context, monkeypatch):
+    space = CSCOSpace(**SMALL)
+    _labelled_run(cifar_context, space, 8)
+    _exact_predictors(cifar_context, space, monkeypatch, cost_median=5e6)
     strategy = MetropolisHastingsEvolution(initial_samples=6, proposals_per_round=4)
     stage = PredictorSearchStage(
         space,
@@ -255,17 +261,7 @@ def test_a_trust_radius_keeps_every_search_near_the_labels(cifar_context, monkey
     """The predictor rewards edges without bound; within the radius no search strays beyond it."""
     space = CSCOSpace(**SMALL)
     _labelled_run(cifar_context, space, 4)
-    cifar_context.results["predictor"] = PredictorResult(
-        predictor="q.pt", cost_predictor="c.pt", cost_median=1e12
-    )
-    truth = WiringScore(space, None)
-    loaded = {
-        "q.pt": FunctionPredictor(lambda a: truth(a)["acc"]),
-        "c.pt": FunctionPredictor(lambda a: truth.cost(a)["flops"]),
-    }
-    monkeypatch.setattr(
-        "nasforge.stages.predictor_search.ArchPredictor.load", lambda path, space: loaded[str(path)]
-    )
+    truth = _exact_predictors(cifar_context, space, monkeypatch, cost_median=1e12)
     labelled = [e.arch for e in History(cifar_context.output_dir / "history.jsonl").entries]
     stage = PredictorSearchStage(
         space,

@@ -9,6 +9,7 @@ poolings and identity.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from torch import Tensor, nn
 
@@ -29,18 +30,12 @@ _FULL = {"conv3x3": 3, "conv5x5": 5}
 _SEPARABLE = {"sep3x3": (3, 1), "sep5x5": (5, 1), "dil3x3": (3, 2)}
 
 
-def build_node(
-    op: str,
-    num_inputs: int,
-    width: int,
-    stride: int = 1,
-    norm_layer: Callable[[int], nn.Module] = nn.BatchNorm2d,
-    act_layer: Callable[[], nn.Module] = nn.ReLU6,
-) -> nn.Module:
+def build_node(op: str, *args: Any, **kwargs: Any) -> nn.Module:
     """The node applying ``op``: a :class:`~nasforge.vision.csco.CSCONode` for CSCO's operations, so
-    that they compute exactly what a CSCO cell's nodes do; a :class:`DCSODNode` for the others."""
+    that they compute exactly what a CSCO cell's nodes do; a :class:`DCSODNode` for the others. The
+    other arguments (``num_inputs, width, stride, norm_layer, act_layer``) are the two classes' own."""
     node_type = CSCONode if op in NODE_OPS else DCSODNode
-    return node_type(op, num_inputs, width, stride, norm_layer, act_layer)
+    return node_type(op, *args, **kwargs)
 
 
 class DCSODNode(nn.Module):
