@@ -112,7 +112,7 @@ def main() -> None:
             table[model] = summary(results)
             head = {"figure": "ood_table", "model": model, "dataset": args.dataset, "epochs": args.epochs}
             print(json.dumps({**head, "seeds": args.seeds, **table[model], **env}), flush=True)
-    if "dcsod" in table:
+    if "dcsod" in table and len(table) > 1:
         dcsod = table["dcsod"]["auroc"]["mean"]
         margins = {m: round(dcsod - t["auroc"]["mean"], 2) for m, t in table.items() if m != "dcsod"}
         above = all(v > 0 for v in margins.values())

@@ -81,12 +81,17 @@ class RunContext:
         log.info(f"Instantiating model <{resolved._target_}> with net <{resolved.net._target_}>")
         return hydra.utils.instantiate(resolved)
 
-    def run_config(self, model_cfg: DictConfig, folder: Path | None = None) -> DictConfig:
+    def run_config(
+        self, model_cfg: DictConfig, folder: Path | None = None, seed: int | None = None
+    ) -> DictConfig:
         """A copy of the run's config that trains ``model_cfg`` (resolved on the data); with
-        ``folder``, a fresh run writing there (no checkpoint to resume from)."""
+        ``folder``, a fresh run writing there (no checkpoint to resume from); with ``seed``, seeded
+        from that run seed instead of the run's."""
         run_cfg = copy.deepcopy(self.cfg)
         with open_dict(run_cfg):
             run_cfg.model = self.model_config(model_cfg)
+            if seed is not None:
+                run_cfg.seed = seed
             if folder is not None:
                 run_cfg.paths.output_dir = str(folder)
                 run_cfg.ckpt_path = None

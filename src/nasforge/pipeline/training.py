@@ -89,6 +89,7 @@ def train_in_folder(
     test: bool = False,
     record: dict[str, Any] | None = None,
     reuse: Path | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """Train ``model_cfg`` from scratch on the run's data as its own run in ``folder`` (config,
     checkpoints, final weights) and return its record; a folder holding a finished record is reused,
@@ -104,6 +105,7 @@ def train_in_folder(
         reuse: another run's folder of the same model: its finished training is copied instead of
             training again, when it was trained alike
             (:func:`~nasforge.pipeline.reuse.adopt_finished_training`; default: none).
+        seed: the run seed this training is seeded from, in place of the run's (default: the run's).
 
     Returns:
         ``record`` plus ``folder``, ``best_checkpoint``, ``weights``, ``monitor``, ``monitor_mode`` and
@@ -113,14 +115,14 @@ def train_in_folder(
     if (
         reuse is not None
         and not marker.is_file()
-        and adopt_finished_training(reuse, folder, context.run_config(model_cfg, folder), _RESULT)
+        and adopt_finished_training(reuse, folder, context.run_config(model_cfg, folder, seed), _RESULT)
     ):
         log.info(f"{label}: trained alike in {reuse}, copied")
     if marker.is_file():
         log.info(f"{label}: already trained in {folder}")
         return json.loads(marker.read_text())
     log.info(f"{label}: training from scratch in {folder}")
-    run_cfg = context.run_config(model_cfg, folder)
+    run_cfg = context.run_config(model_cfg, folder, seed)
     seed_training(run_cfg, training_subject(run_cfg.model, f"folder:{folder.name}"))
     model = hydra.utils.instantiate(run_cfg.model)
     if is_rank_zero():

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+import numpy as np
 import torch
 from omegaconf import DictConfig, open_dict
 
@@ -15,6 +16,7 @@ from nasforge.core.arch import Arch
 from nasforge.core.history import History
 from nasforge.pipeline import (
     FINAL_WEIGHTS,
+    Candidate,
     LabelsResult,
     RetrainResult,
     RunContext,
@@ -52,18 +54,19 @@ def train_child(
     record: dict,
     test: bool = False,
     reuse: Path | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """Train ``arch`` from scratch as a child (``cfg[child_key]``) in ``folder``, its JSON kept there as
     ``arch.json``; the record of :func:`~nasforge.pipeline.train_in_folder` with ``arch`` and
     ``arch_file`` added to ``record`` (a finished folder is reused, and so is ``reuse``, another run's
-    folder of the same child trained alike)."""
+    folder of the same child trained alike). ``seed`` replaces the run seed it is seeded from."""
     arch_file = folder / "arch.json"
     if is_rank_zero() and not arch_file.is_file():
         arch.save(arch_file)
     wait_for_every_rank()  # every process builds the child from that file
     record = {**record, "arch": arch.hash, "arch_file": str(arch_file)}
     model = child_config(context.cfg, child_key, arch_file)
-    return train_in_folder(context, model, folder, label, test=test, record=record, reuse=reuse)
+    return train_in_folder(context, model, folder, label, test=test, record=record, reuse=reuse, seed=seed)
 
 
 class RetrainStage:
@@ -76,7 +79,15 @@ class RetrainStage:
 
     With ``labelled_stage``, the architecture with the best label there (``labelled_metric``, higher
     is better) is trained and tested the same way in ``retrain/labelled-<hash>/``, and reported as
-    ``best_labelled/...``: a search that cannot beat it added nothing to labelling.
+    ``best_labelled/...``: a search that cannot beat it added nothing to labelling. With
+    ``labelled_candidates`` the best-labelled architectures the search did not propose also compete
+    for ``best_arch.json``: what a predictor-based search measured is a result of the search too.
+
+    With ``seeds`` above 1 each candidate is trained that many times, seeded from the run seed plus
+    0, 1, ... (``<folder>/seed-<k>/``), and candidates are compared on the mean of their best
+    validation values: one training tells whether an architecture learned the task once, not how
+    reliably it does. The chosen one is tested at every seed and its test metrics are the means, with
+    their standard deviations as ``test/<metric>_std``.
 
     Args:
         top_k: candidates to train (default: ``3``).
@@ -86,6 +97,9 @@ class RetrainStage:
         labelled_metric: the label that ranks them (default: ``"acc"``).
         test_every: test every candidate, not only the best, and report each one's test metrics as
             ``retrain/<rank>/test_<metric>``, to compare searches that proposed them (default: False).
+        seeds: trainings per candidate (default: ``1``).
+        labelled_candidates: best-labelled architectures of ``labelled_stage`` that join the
+            candidates, after the searched ones (default: ``0``).
         name: stage name (default: ``"retrain"``).
     """
 
@@ -102,11 +116,21 @@ class RetrainStage:
         labelled_stage: str | None = None,
         labelled_metric: str = "acc",
         test_every: bool = False,
+        seeds: int = 1,
+        labelled_candidates: int = 0,
         name: str = "retrain",
     ) -> None:
         self.test_every = test_every
         if top_k < 1:
             raise ValueError(f"RetrainStage: top_k must be at least 1, got {top_k}")
+        if seeds < 1:
+            raise ValueError(f"RetrainStage: seeds must be at least 1, got {seeds}")
+        if labelled_candidates < 0 or (labelled_candidates and labelled_stage is None):
+            raise ValueError(
+                "RetrainStage: labelled_candidates must be a non-negative count, and above 0 needs "
+                f"labelled_stage (got {labelled_candidates} with labelled_stage={labelled_stage!r})"
+            )
+        self.seeds, self.labelled_candidates = seeds, labelled_candidates
         self.top_k, self.search_stage, self.child_key, self.name = top_k, search_stage, child_key, name
         self.labelled_stage, self.labelled_metric = labelled_stage, labelled_metric
 
@@ -123,31 +147,41 @@ class RetrainStage:
 
     def run(self, context: RunContext) -> RetrainResult:
         out = context.output_dir
-        candidates = context.result(self.search_stage, SearchResult).top_k[: self.top_k]
+        searched = context.result(self.search_stage, SearchResult).top_k[: self.top_k]
+        candidates = [*searched, *self._labelled_candidates(context, searched)]
         results = []
         for rank, candidate in enumerate(candidates):
             arch = candidate.arch
-            label = f"Candidate {rank + 1}/{len(candidates)} ({arch.hash})"
-            folder = out / "retrain" / f"{rank}-{arch.hash}"
-            results.append(self._train(context, arch, folder, label, {"rank": rank}, test=self.test_every))
+            source = "search" if rank < len(searched) else "labels"
+            label = f"Candidate {rank + 1}/{len(candidates)} ({arch.hash}, from the {source})"
+            name = f"{rank}-{arch.hash}" if source == "search" else f"labelled-{arch.hash}"
+            record = {"rank": rank, "source": source}
+            results.append(self._train(context, arch, out / "retrain" / name, label, record, self.test_every))
 
         monitor, mode = results[0]["monitor"], results[0]["monitor_mode"]
         pick = max if mode == "max" else min
         best = pick(results, key=lambda r: r["metrics"][f"val/{monitor}_best"])
-        log.info(f"Best retrained architecture: rank {best['rank']} ({best['arch']}), testing it")
+        log.info(
+            f"Best retrained architecture: rank {best['rank']} ({best['arch']}, from the {best['source']}), "
+            "testing it"
+        )
         test_metrics = _tested(best["metrics"]) if self.test_every else self._test(context, best)
         if is_rank_zero():
             Arch.load(best["arch_file"]).save(out / "best_arch.json")
         metrics: dict[str, Any] = {**test_metrics, **best["metrics"]}
         for r in results:
-            metrics[f"retrain/{r['rank']}/val_{monitor}"] = r["metrics"][f"val/{monitor}_best"]
+            for suffix in ("", "_std"):
+                if f"val/{monitor}_best{suffix}" in r["metrics"]:
+                    metrics[f"retrain/{r['rank']}/val_{monitor}{suffix}"] = r["metrics"][
+                        f"val/{monitor}_best{suffix}"
+                    ]
             if self.test_every:
                 metrics.update(self._candidate_report(r, candidates[r["rank"]].metrics))
         metrics["retrain/best_rank"] = best["rank"]
         searched = candidates[best["rank"]].metrics
         metrics.update({f"best/{key}": searched[key] for key in _COSTS if key in searched})
         if self.labelled_stage is not None:
-            metrics.update(self._best_labelled(context, best, test_metrics))
+            metrics.update(self._best_labelled(context, best, test_metrics, results))
         return RetrainResult(metrics=metrics, best_arch=str(out / "best_arch.json"), candidates=results)
 
     def _candidate_report(self, result: dict[str, Any], searched: dict[str, Any]) -> dict[str, Any]:
@@ -157,18 +191,34 @@ class RetrainStage:
         report.update({f"{prefix}{key}": searched[key] for key in _COSTS if key in searched})
         return report
 
+    def _labelled_candidates(self, context: RunContext, searched: tuple[Candidate, ...]) -> list[Candidate]:
+        """The ``labelled_candidates`` best-labelled architectures that the search did not propose."""
+        if not self.labelled_candidates:
+            return []
+        history = History(context.result(self.labelled_stage, LabelsResult).history)
+        proposed = {candidate.arch.hash for candidate in searched}
+        top = history.top_k(self.labelled_metric, self.labelled_candidates + len(proposed), "max")
+        fresh = [Candidate(entry.arch, entry.metrics) for entry in top if entry.hash not in proposed]
+        return fresh[: self.labelled_candidates]
+
     def _best_labelled(
-        self, context: RunContext, best: dict, best_test: dict[str, float]
+        self, context: RunContext, best: dict, best_test: dict[str, float], results: list[dict[str, Any]]
     ) -> dict[str, float]:
         """Validation and test metrics of the best-labelled architecture, retrained like the candidates
-        (the best candidate's own, when it is that architecture)."""
+        (the best candidate's own, when it is that architecture; tested now, when it was another
+        candidate)."""
         history = History(context.result(self.labelled_stage, LabelsResult).history)
         entry = history.best(self.labelled_metric, "max")
         label = entry.metrics[self.labelled_metric]
         log.info(f"Best-labelled architecture: {entry.hash} ({self.labelled_metric} {label:.4g})")
         monitor = f"val/{best['monitor']}_best"
+        retrained = {r["arch"]: r for r in results}
         if entry.hash == best["arch"]:
             found = {**best_test, monitor: best["metrics"][monitor]}
+        elif entry.hash in retrained:
+            candidate = retrained[entry.hash]
+            tested = _tested(candidate["metrics"]) if self.test_every else self._test(context, candidate)
+            found = {**candidate["metrics"], **tested}
         else:
             folder = context.output_dir / "retrain" / f"labelled-{entry.hash}"
             found = self._train(context, entry.arch, folder, "Best-labelled architecture", {}, test=True)[
@@ -180,13 +230,47 @@ class RetrainStage:
     def _train(
         self, context: RunContext, arch: Arch, folder: Path, label: str, record: dict, test: bool = False
     ) -> dict[str, Any]:
-        return train_child(context, self.child_key, arch, folder, label, record, test)
+        """The record of ``arch``'s training in ``folder``; with several seeds, of each training in
+        ``seed-<k>/`` under ``seeds`` and their mean metrics under ``metrics``."""
+        if self.seeds == 1:
+            return train_child(context, self.child_key, arch, folder, label, record, test)
+        base = context.cfg.get("seed")
+        runs = [
+            train_child(
+                context,
+                self.child_key,
+                arch,
+                folder / f"seed-{k}",
+                f"{label}, seed {k + 1}/{self.seeds}",
+                record,
+                test,
+                seed=None if base is None else int(base) + k,
+            )
+            for k in range(self.seeds)
+        ]
+        first = runs[0]
+        metrics = _over_seeds([run["metrics"] for run in runs])
+        monitor = f"val/{first['monitor']}_best"
+        values = ", ".join(f"{run['metrics'][monitor]:.4g}" for run in runs)
+        log.info(f"{label}: {monitor} {metrics[monitor]:.4g} ± {metrics[f'{monitor}_std']:.2g} ({values})")
+        kept = ("arch", "arch_file", "monitor", "monitor_mode")
+        return {
+            **record,
+            **{key: first[key] for key in kept},
+            "folder": str(folder),
+            "metrics": metrics,
+            "seeds": runs,
+        }
 
     def child_model(self, context: RunContext, arch_file: Path) -> DictConfig:
         """The child model config (``cfg[child_key]``) of the architecture in ``arch_file``."""
         return child_config(context.cfg, self.child_key, arch_file)
 
     def _test(self, context: RunContext, best: dict) -> dict[str, float]:
+        """Test metrics of ``best``'s best checkpoint; the means over its seeds, when it has several."""
+        return _over_seeds([self._test_training(context, run) for run in best.get("seeds", [best])])
+
+    def _test_training(self, context: RunContext, best: dict) -> dict[str, float]:
         run_cfg = context.run_config(self.child_model(context, Path(best["arch_file"])), Path(best["folder"]))
         model = hydra.utils.instantiate(run_cfg.model)
         trainer = build_trainer(run_cfg)
@@ -200,8 +284,27 @@ class RetrainStage:
         return floats(trainer.callback_metrics)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, top_k={self.top_k})"
+        return (
+            f"{type(self).__name__}(name={self.name!r}, top_k={self.top_k}, seeds={self.seeds}, "
+            f"labelled_candidates={self.labelled_candidates})"
+        )
 
 
 def _tested(metrics: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in metrics.items() if key.startswith("test/")}
+
+
+def _over_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of each metric over one candidate's trainings, with the standard deviation of each
+    validation and test metric as ``<metric>_std``; one training's metrics as they are."""
+    if len(runs) == 1:
+        return runs[0]
+    summary: dict[str, Any] = {}
+    for key, value in runs[0].items():
+        values = [run.get(key) for run in runs]
+        if isinstance(value, bool) or not all(isinstance(v, int | float) for v in values):
+            continue
+        summary[key] = float(np.mean(values))
+        if key.startswith(("val/", "test/")):
+            summary[f"{key}_std"] = float(np.std(values))
+    return summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import hydra
 import numpy as np
 import pytest
 import torch
@@ -177,3 +178,17 @@ def test_every_isomorphic_variant_computes_the_same_cell():
                 torch.testing.assert_close(target(x), source(x), rtol=1e-4, atol=1e-5)
             checked += 1
     assert checked > 10
+
+
+def test_the_quick_profile_space_holds_every_quick_csco_architecture(compose_train):
+    """Configs: quick DCSOD has CSCO's quick cells and CSCO's operations, so a CSCO search's
+    architecture is one of its own, and the two searches compete on one wiring space."""
+    dcsod_cfg = compose_train(["experiment=dcsod_cifar10", "profile=quick"])
+    csco_cfg = compose_train(["experiment=csco_cifar10", "profile=quick"])
+    dcsod, csco = hydra.utils.instantiate(dcsod_cfg.space), hydra.utils.instantiate(csco_cfg.space)
+    assert (dcsod.num_nodes, dcsod.max_edges, dcsod.stages) == (csco.num_nodes, csco.max_edges, csco.stages)
+    wiring = csco.sample(np.random.default_rng(5))
+    ops = [node_op(k) for k in range(csco.num_nodes)]
+    arch = dcsod.make([stage["edges"] for stage in wiring.genes["stages"]], [ops] * dcsod.num_stages)
+    dcsod.validate(arch)
+    assert len(dcsod_cfg.dcsod.profiles.published.ops) == len(OPS)  # the published profile keeps them all
