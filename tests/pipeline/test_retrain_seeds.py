@@ -20,6 +20,8 @@ VAL_ACC = {
     "steady": [0.80, 0.82, 0.84],  # never the best single training, the best mean
     "labelled": [0.60, 0.60, 0.61],
 }
+#: near-OOD AUROC of the same trainings on the validation set, at their best checkpoints
+VAL_AUROC = {"lucky": [90.0, 80.0, 80.0], "steady": [70.0, 72.0, 74.0], "labelled": [60.0, 60.0, 60.0]}
 
 
 def _arch(name: str) -> Arch:
@@ -56,12 +58,18 @@ class FakeTrainings:
 def fake_trainings(monkeypatch) -> FakeTrainings:
     fake = FakeTrainings()
     monkeypatch.setattr(retrain_module, "train_child", fake)
-    monkeypatch.setattr(
-        RetrainStage,
-        "_test_training",
-        lambda self, context, run: {"test/acc": 2 * run["metrics"]["val/acc_best"]},
-    )
+    monkeypatch.setattr(RetrainStage, "_evaluate", _evaluate)
     return fake
+
+
+def _evaluate(self, context, run, split):
+    """Test accuracy twice the validation accuracy; validation AUROC from :data:`VAL_AUROC`."""
+    if split == "test":
+        return {"test/acc": 2 * run["metrics"]["val/acc_best"]}
+    name, folder = Arch.load(run["arch_file"]).genes["name"], Path(run["folder"]).name
+    return {
+        "val/auroc": VAL_AUROC[name][int(folder.removeprefix("seed-")) if folder.startswith("seed-") else 0]
+    }
 
 
 @pytest.fixture
@@ -131,8 +139,25 @@ def test_a_labelled_architecture_the_search_proposed_is_not_trained_twice(contex
         ({"seeds": 0}, "seeds must be at least 1"),
         ({"labelled_candidates": 1}, "above 0 needs labelled_stage"),
         ({"labelled_candidates": -1, "labelled_stage": "labels"}, "non-negative"),
+        ({"select": "val/auroc", "select_mode": "highest"}, "highest"),
     ],
 )
 def test_invalid_retraining_settings_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         RetrainStage(**kwargs)
+
+
+def test_candidates_can_be_compared_on_another_validation_metric_at_their_checkpoints(
+    context, fake_trainings
+):
+    result = RetrainStage(top_k=2, seeds=3, select="val/auroc").run(context)
+    # "lucky" is the worse on mean ID accuracy (0.65 against 0.82) but the better on AUROC (83.3 against 72)
+    assert Arch.load(context.output_dir / "best_arch.json").genes["name"] == "lucky"
+    assert result.metrics["retrain/0/val_auroc_at_checkpoint"] == pytest.approx(83.333, abs=1e-3)
+    assert result.metrics["retrain/1/val_auroc_at_checkpoint_std"] == pytest.approx(1.633, abs=1e-3)
+    assert result.metrics["retrain/1/val_acc"] == pytest.approx(0.82)
+
+
+def test_a_selection_metric_the_child_does_not_log_is_named_with_those_it_does(context, fake_trainings):
+    with pytest.raises(KeyError, match=r"select='val/aupr' is not a validation metric .* \['val/auroc'\]"):
+        RetrainStage(top_k=1, select="val/aupr").run(context)

@@ -4,6 +4,7 @@ to tell whether the search paid off, the best-labelled architecture the same way
 from __future__ import annotations
 
 import copy
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import torch
 from omegaconf import DictConfig, open_dict
 
 from nasforge.core.arch import Arch
-from nasforge.core.history import History
+from nasforge.core.history import History, check_mode
 from nasforge.pipeline import (
     FINAL_WEIGHTS,
     Candidate,
@@ -89,6 +90,11 @@ class RetrainStage:
     reliably it does. The chosen one is tested at every seed and its test metrics are the means, with
     their standard deviations as ``test/<metric>_std``.
 
+    With ``select``, candidates are compared on that validation metric, measured again at each
+    training's best checkpoint (the one its test reads), instead of on the monitor's best value: a
+    child whose checkpoints are chosen on one metric (ID accuracy) can then be chosen among others on
+    the metric the search optimised (near-OOD AUROC on the OOD validation set).
+
     Args:
         top_k: candidates to train (default: ``3``).
         search_stage: stage whose :class:`SearchResult` holds the candidates (default: ``"search"``).
@@ -98,6 +104,9 @@ class RetrainStage:
         test_every: test every candidate, not only the best, and report each one's test metrics as
             ``retrain/<rank>/test_<metric>``, to compare searches that proposed them (default: False).
         seeds: trainings per candidate (default: ``1``).
+        select: the validation metric that compares candidates, e.g. ``"val/auroc"`` (default: None,
+            the best value of the child's monitor).
+        select_mode: ``"max"`` or ``"min"``: which value of ``select`` is better (default: ``"max"``).
         labelled_candidates: best-labelled architectures of ``labelled_stage`` that join the
             candidates, after the searched ones (default: ``0``).
         name: stage name (default: ``"retrain"``).
@@ -118,6 +127,8 @@ class RetrainStage:
         test_every: bool = False,
         seeds: int = 1,
         labelled_candidates: int = 0,
+        select: str | None = None,
+        select_mode: str = "max",
         name: str = "retrain",
     ) -> None:
         self.test_every = test_every
@@ -131,6 +142,7 @@ class RetrainStage:
                 f"labelled_stage (got {labelled_candidates} with labelled_stage={labelled_stage!r})"
             )
         self.seeds, self.labelled_candidates = seeds, labelled_candidates
+        self.select, self.select_mode = select, check_mode(select_mode)
         self.top_k, self.search_stage, self.child_key, self.name = top_k, search_stage, child_key, name
         self.labelled_stage, self.labelled_metric = labelled_stage, labelled_metric
 
@@ -158,28 +170,34 @@ class RetrainStage:
             record = {"rank": rank, "source": source}
             results.append(self._train(context, arch, out / "retrain" / name, label, record, self.test_every))
 
-        monitor, mode = results[0]["monitor"], results[0]["monitor_mode"]
+        monitor = results[0]["monitor"]
+        compared = self._compared(monitor)
+        chosen_on = compared[-1]
+        mode = results[0]["monitor_mode"] if self.select is None else self.select_mode
         pick = max if mode == "max" else min
-        best = pick(results, key=lambda r: r["metrics"][f"val/{monitor}_best"])
+        best = pick(results, key=lambda r: r["metrics"][chosen_on])
         log.info(
-            f"Best retrained architecture: rank {best['rank']} ({best['arch']}, from the {best['source']}), "
-            "testing it"
+            f"Best retrained architecture on {chosen_on}: rank {best['rank']} ({best['arch']}, from the "
+            f"{best['source']}), testing it"
         )
         test_metrics = _tested(best["metrics"]) if self.test_every else self._test(context, best)
         if is_rank_zero():
             Arch.load(best["arch_file"]).save(out / "best_arch.json")
         metrics: dict[str, Any] = {**test_metrics, **best["metrics"]}
+        # retrain/<rank>/val_<monitor>, and retrain/<rank>/val_<select>_at_checkpoint, each with _std
+        reported = {
+            key: f"val_{monitor}" if key.endswith("_best") else key.replace("/", "_") for key in compared
+        }
         for r in results:
-            for suffix in ("", "_std"):
-                if f"val/{monitor}_best{suffix}" in r["metrics"]:
-                    metrics[f"retrain/{r['rank']}/val_{monitor}{suffix}"] = r["metrics"][
-                        f"val/{monitor}_best{suffix}"
-                    ]
+            for key, name in reported.items():
+                for suffix in ("", "_std"):
+                    if f"{key}{suffix}" in r["metrics"]:
+                        metrics[f"retrain/{r['rank']}/{name}{suffix}"] = r["metrics"][f"{key}{suffix}"]
             if self.test_every:
                 metrics.update(self._candidate_report(r, candidates[r["rank"]].metrics))
         metrics["retrain/best_rank"] = best["rank"]
-        searched = candidates[best["rank"]].metrics
-        metrics.update({f"best/{key}": searched[key] for key in _COSTS if key in searched})
+        measured = candidates[best["rank"]].metrics
+        metrics.update({f"best/{key}": measured[key] for key in _COSTS if key in measured})
         if self.labelled_stage is not None:
             metrics.update(self._best_labelled(context, best, test_metrics, results))
         return RetrainResult(metrics=metrics, best_arch=str(out / "best_arch.json"), candidates=results)
@@ -233,26 +251,23 @@ class RetrainStage:
         """The record of ``arch``'s training in ``folder``; with several seeds, of each training in
         ``seed-<k>/`` under ``seeds`` and their mean metrics under ``metrics``."""
         if self.seeds == 1:
-            return train_child(context, self.child_key, arch, folder, label, record, test)
-        base = context.cfg.get("seed")
-        runs = [
-            train_child(
-                context,
-                self.child_key,
-                arch,
-                folder / f"seed-{k}",
-                f"{label}, seed {k + 1}/{self.seeds}",
-                record,
-                test,
-                seed=None if base is None else int(base) + k,
+            return self._selectable(
+                context, train_child(context, self.child_key, arch, folder, label, record, test)
             )
-            for k in range(self.seeds)
-        ]
+        base = context.cfg.get("seed")
+        runs = []
+        for k in range(self.seeds):
+            seed = None if base is None else int(base) + k
+            name = f"{label}, seed {k + 1}/{self.seeds}"
+            run = train_child(
+                context, self.child_key, arch, folder / f"seed-{k}", name, record, test, seed=seed
+            )
+            runs.append(self._selectable(context, run))
         first = runs[0]
         metrics = _over_seeds([run["metrics"] for run in runs])
-        monitor = f"val/{first['monitor']}_best"
-        values = ", ".join(f"{run['metrics'][monitor]:.4g}" for run in runs)
-        log.info(f"{label}: {monitor} {metrics[monitor]:.4g} ± {metrics[f'{monitor}_std']:.2g} ({values})")
+        for key in self._compared(first["monitor"]):
+            values = ", ".join(f"{run['metrics'][key]:.4g}" for run in runs)
+            log.info(f"{label}: {key} {metrics[key]:.4g} ± {metrics[f'{key}_std']:.2g} ({values})")
         kept = ("arch", "arch_file", "monitor", "monitor_mode")
         return {
             **record,
@@ -266,32 +281,59 @@ class RetrainStage:
         """The child model config (``cfg[child_key]``) of the architecture in ``arch_file``."""
         return child_config(context.cfg, self.child_key, arch_file)
 
+    def _compared(self, monitor: str) -> list[str]:
+        """The validation values reported for each candidate, the one that compares them last."""
+        return [f"val/{monitor}_best", *([_at_checkpoint(self.select)] if self.select else [])]
+
+    def _selectable(self, context: RunContext, run: dict[str, Any]) -> dict[str, Any]:
+        """``run`` with ``select`` measured at its best checkpoint added to its metrics (as it is
+        without ``select``)."""
+        if self.select is None:
+            return run
+        measured = self._evaluate(context, run, "validate")
+        if self.select not in measured:
+            raise KeyError(
+                f"RetrainStage: select={self.select!r} is not a validation metric of the child; it logs "
+                f"{sorted(measured)}"
+            )
+        return {**run, "metrics": {**run["metrics"], _at_checkpoint(self.select): measured[self.select]}}
+
     def _test(self, context: RunContext, best: dict) -> dict[str, float]:
         """Test metrics of ``best``'s best checkpoint; the means over its seeds, when it has several."""
-        return _over_seeds([self._test_training(context, run) for run in best.get("seeds", [best])])
+        return _over_seeds([self._evaluate(context, run, "test") for run in best.get("seeds", [best])])
 
-    def _test_training(self, context: RunContext, best: dict) -> dict[str, float]:
-        run_cfg = context.run_config(self.child_model(context, Path(best["arch_file"])), Path(best["folder"]))
+    def _evaluate(self, context: RunContext, run: dict[str, Any], split: str) -> dict[str, float]:
+        """The metrics of one training's best checkpoint (its final weights when it saved none) on
+        ``split``: ``"test"`` or ``"validate"``."""
+        run_cfg = context.run_config(self.child_model(context, Path(run["arch_file"])), Path(run["folder"]))
         model = hydra.utils.instantiate(run_cfg.model)
         trainer = build_trainer(run_cfg)
-        if best["best_checkpoint"]:
-            trainer.test(model=model, datamodule=context.datamodule, ckpt_path=best["best_checkpoint"])
+        evaluate = partial(
+            getattr(trainer, split), model=model, datamodule=context.datamodule, verbose=split == "test"
+        )
+        if run["best_checkpoint"]:
+            evaluate(ckpt_path=run["best_checkpoint"])
         else:
-            log.warning(f"No best checkpoint was saved for {best['arch']}; testing its final weights")
-            weights = best.get("weights") or str(Path(best["folder"]) / FINAL_WEIGHTS)
+            log.warning(f"No best checkpoint was saved for {run['arch']}; evaluating its final weights")
+            weights = run.get("weights") or str(Path(run["folder"]) / FINAL_WEIGHTS)
             model.net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-            trainer.test(model=model, datamodule=context.datamodule)
+            evaluate()
         return floats(trainer.callback_metrics)
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(name={self.name!r}, top_k={self.top_k}, seeds={self.seeds}, "
-            f"labelled_candidates={self.labelled_candidates})"
+            f"labelled_candidates={self.labelled_candidates}, select={self.select!r})"
         )
 
 
 def _tested(metrics: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in metrics.items() if key.startswith("test/")}
+
+
+def _at_checkpoint(metric: str) -> str:
+    """The name under which a candidate's ``metric``, measured at its best checkpoint, is kept."""
+    return f"{metric}_at_checkpoint"
 
 
 def _over_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
