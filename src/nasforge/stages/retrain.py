@@ -104,11 +104,11 @@ class RetrainStage:
         test_every: test every candidate, not only the best, and report each one's test metrics as
             ``retrain/<rank>/test_<metric>``, to compare searches that proposed them (default: False).
         seeds: trainings per candidate (default: ``1``).
+        labelled_candidates: best-labelled architectures of ``labelled_stage`` that join the
+            candidates, after the searched ones (default: ``0``).
         select: the validation metric that compares candidates, e.g. ``"val/auroc"`` (default: None,
             the best value of the child's monitor).
         select_mode: ``"max"`` or ``"min"``: which value of ``select`` is better (default: ``"max"``).
-        labelled_candidates: best-labelled architectures of ``labelled_stage`` that join the
-            candidates, after the searched ones (default: ``0``).
         name: stage name (default: ``"retrain"``).
     """
 
