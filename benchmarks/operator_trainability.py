@@ -51,9 +51,9 @@ def main() -> None:
     arch = Arch.load(args.arch)
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)
+        out.mkdir(parents=True, exist_ok=True)
         for op in args.ops:
             arch_file = out / f"{op}.json"
-            arch_file.parent.mkdir(parents=True, exist_ok=True)
             with_one_operator(arch, op).save(arch_file)
             overrides = [f"experiment=dcsod_{args.dataset}_child", f"model.arch={arch_file.resolve()}"]
             results = [

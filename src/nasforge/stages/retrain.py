@@ -172,7 +172,7 @@ class RetrainStage:
 
         monitor = results[0]["monitor"]
         compared = self._compared(monitor)
-        chosen_on = compared[-1]
+        chosen_on = list(compared)[-1]
         mode = results[0]["monitor_mode"] if self.select is None else self.select_mode
         pick = max if mode == "max" else min
         best = pick(results, key=lambda r: r["metrics"][chosen_on])
@@ -184,12 +184,8 @@ class RetrainStage:
         if is_rank_zero():
             Arch.load(best["arch_file"]).save(out / "best_arch.json")
         metrics: dict[str, Any] = {**test_metrics, **best["metrics"]}
-        # retrain/<rank>/val_<monitor>, and retrain/<rank>/val_<select>_at_checkpoint, each with _std
-        reported = {
-            key: f"val_{monitor}" if key.endswith("_best") else key.replace("/", "_") for key in compared
-        }
         for r in results:
-            for key, name in reported.items():
+            for key, name in compared.items():
                 for suffix in ("", "_std"):
                     if f"{key}{suffix}" in r["metrics"]:
                         metrics[f"retrain/{r['rank']}/{name}{suffix}"] = r["metrics"][f"{key}{suffix}"]
@@ -231,11 +227,12 @@ class RetrainStage:
         log.info(f"Best-labelled architecture: {entry.hash} ({self.labelled_metric} {label:.4g})")
         monitor = f"val/{best['monitor']}_best"
         retrained = {r["arch"]: r for r in results}
-        if entry.hash == best["arch"]:
-            found = {**best_test, monitor: best["metrics"][monitor]}
-        elif entry.hash in retrained:
+        if entry.hash in retrained:
             candidate = retrained[entry.hash]
-            tested = _tested(candidate["metrics"]) if self.test_every else self._test(context, candidate)
+            if candidate is best:
+                tested = best_test
+            else:
+                tested = _tested(candidate["metrics"]) if self.test_every else self._test(context, candidate)
             found = {**candidate["metrics"], **tested}
         else:
             folder = context.output_dir / "retrain" / f"labelled-{entry.hash}"
@@ -281,9 +278,14 @@ class RetrainStage:
         """The child model config (``cfg[child_key]``) of the architecture in ``arch_file``."""
         return child_config(context.cfg, self.child_key, arch_file)
 
-    def _compared(self, monitor: str) -> list[str]:
-        """The validation values reported for each candidate, the one that compares them last."""
-        return [f"val/{monitor}_best", *([_at_checkpoint(self.select)] if self.select else [])]
+    def _compared(self, monitor: str) -> dict[str, str]:
+        """The validation values reported for each candidate -> their names under
+        ``retrain/<rank>/``; the last one compares the candidates."""
+        compared = {f"val/{monitor}_best": f"val_{monitor}"}
+        if self.select is not None:
+            key = _at_checkpoint(self.select)
+            compared[key] = key.replace("/", "_")
+        return compared
 
     def _selectable(self, context: RunContext, run: dict[str, Any]) -> dict[str, Any]:
         """``run`` with ``select`` measured at its best checkpoint added to its metrics (as it is
