@@ -7,8 +7,10 @@ differences with a Student's t interval over the runs.
     python benchmarks/pooled_tau.py <fgps_criteo run> <fgps_avazu run> <fgps_kdd run> ...
     python benchmarks/pooled_tau.py --metric logloss --scorer two_shot --against one_shot <runs>
 
-Prints one JSON object per run and the pooled figures: the mean tau difference; where every run
-has them, the same among the architectures that learn (``_learning``, a study with a chance level);
+Prints one JSON object per run and the pooled figures: the mean tau difference, and how many such
+studies a true difference of each ``--detect`` size would need before its interval excludes zero
+(80% power, from the spread of these runs); where every run has them, the same among the
+architectures that learn (``_learning``, a study with a chance level);
 and where every run has a searched model, its test metric minus the best of R by validation (positive:
 the search did better) and its mean probability of beating a random search at its own budget.
 """
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from _env import environment
 
-from nasforge.core.seed_statistics import mean_interval
+from nasforge.core.seed_statistics import mean_interval, studies_needed
 
 
 def tau_difference(run: Path, scorer: str, against: str, metric: str) -> dict:
@@ -60,6 +62,13 @@ def main() -> None:
     parser.add_argument("--scorer", default="two_shot")
     parser.add_argument("--against", default="one_shot")
     parser.add_argument("--metric", default="auc", choices=["auc", "logloss"])
+    parser.add_argument(
+        "--detect",
+        nargs="+",
+        type=float,
+        default=[0.03, 0.05, 0.1],
+        help="tau differences to size the number of studies for",
+    )
     args = parser.parse_args()
     if len(args.runs) < 2:
         parser.error("give at least two runs to pool")
@@ -76,6 +85,10 @@ def main() -> None:
             mean, low, high = mean_interval([result[key] for result in results])
             pooled = {"mean": mean, "low": low, "high": high, "runs": len(results)}
             print(json.dumps({"figure": name, **figure, **pooled, **env}))
+    spread = statistics.stdev(result["difference"] for result in results)
+    for difference in args.detect:
+        needed = {"difference": difference, "spread": spread, "studies": studies_needed(spread, difference)}
+        print(json.dumps({"figure": "studies_needed", **figure, **needed, **env}))
     if all("searched_minus_best_by_validation" in result for result in results):
         gaps = [result["searched_minus_best_by_validation"] for result in results]
         searched = {

@@ -3,7 +3,12 @@ import statistics
 
 import pytest
 
-from nasforge.core.seed_statistics import mean_interval, paired_difference, student_t_quantile
+from nasforge.core.seed_statistics import (
+    mean_interval,
+    paired_difference,
+    student_t_quantile,
+    studies_needed,
+)
 
 
 @pytest.mark.parametrize(
@@ -41,3 +46,25 @@ def test_refuses_what_has_no_interval():
         mean_interval([1.0])
     with pytest.raises(ValueError, match=r"\(0.5, 1\)"):
         student_t_quantile(0.3, 4)
+
+
+def test_studies_needed_by_hand():
+    # one spread's difference: (2.262 + 0.883) / sqrt(10) = 0.995 passes, (2.306 + 0.889) / 3 = 1.065
+    # at 9 does not (t table, 9 and 8 degrees of freedom); the usual paired-t answer for effect size 1
+    assert studies_needed(spread=1.0, difference=1.0) == 10
+    assert studies_needed(spread=1.0, difference=-1.0) == 10
+    assert studies_needed(spread=0.0, difference=0.01) == 2
+
+
+def test_studies_needed_grows_as_the_difference_shrinks():
+    needed = [studies_needed(0.065, d) for d in (0.1, 0.07, 0.05, 0.03)]
+    assert needed == sorted(needed) and needed[0] < needed[-1]
+    # a quarter of the difference asks for about sixteen times the studies
+    assert 12 <= studies_needed(1.0, 0.25) / studies_needed(1.0, 1.0) <= 17
+
+
+def test_studies_needed_refuses_what_has_no_answer():
+    with pytest.raises(ValueError, match="nonzero difference"):
+        studies_needed(0.1, 0.0)
+    with pytest.raises(ValueError, match="power"):
+        studies_needed(0.1, 0.05, power=0.4)

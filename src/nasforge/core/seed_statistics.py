@@ -10,7 +10,7 @@ import math
 import statistics
 from collections.abc import Sequence
 
-__all__ = ["mean_interval", "paired_difference", "student_t_quantile"]
+__all__ = ["mean_interval", "paired_difference", "student_t_quantile", "studies_needed"]
 
 
 def _t_cdf_above_zero(x: float, df: int, steps: int = 2000) -> float:
@@ -60,3 +60,29 @@ def paired_difference(
     if len(first) != len(second):
         raise ValueError(f"paired_difference: {len(first)} values against {len(second)}; pair them by seed")
     return mean_interval([a - b for a, b in zip(first, second, strict=True)], level)
+
+
+def studies_needed(spread: float, difference: float, level: float = 0.95, power: float = 0.8) -> int:
+    """How many paired studies a mean difference needs before its t interval at ``level`` excludes
+    zero with probability ``power``, when the true difference is ``difference`` and one study's
+    difference scatters with standard deviation ``spread`` (from the studies run so far).
+
+    The smallest n >= 2 with ``(t_level + t_power) * spread / sqrt(n) <= |difference|`` on n - 1
+    degrees of freedom; the search starts at the normal approximation, which never exceeds it.
+    """
+    if spread < 0 or difference == 0:
+        raise ValueError(
+            f"studies_needed: needs spread >= 0 and a nonzero difference, got {spread} and {difference}"
+        )
+    if not (0 < level < 1 and 0.5 < power < 1):
+        raise ValueError(
+            f"studies_needed: level must lie in (0, 1) and power in (0.5, 1), got {level}, {power}"
+        )
+    normal = statistics.NormalDist()
+    z = normal.inv_cdf(0.5 + level / 2) + normal.inv_cdf(power)
+    n = max(2, math.ceil((z * spread / abs(difference)) ** 2))
+    while (
+        student_t_quantile(0.5 + level / 2, n - 1) + student_t_quantile(power, n - 1)
+    ) * spread / math.sqrt(n) > abs(difference):
+        n += 1
+    return n
