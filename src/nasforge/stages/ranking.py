@@ -8,6 +8,7 @@ killed stage resumes without retraining) and compares each scorer's order with t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from nasforge.core.arch import Arch, SearchSpace
 from nasforge.core.label_quality import explained_tau
 from nasforge.core.predictors import ArchPredictor
 from nasforge.core.predictors.rank_agreement import paired_tau_difference, spearman, top_k_overlap
-from nasforge.core.search.path_set import distinct_samples
+from nasforge.core.search.path_set import distinct_samples, select_path_set
 from nasforge.core.search.random_baseline import random_search_at_budget
 from nasforge.pipeline import (
     PredictorResult,
@@ -59,6 +60,12 @@ class RankingStudyStage:
     (:func:`~nasforge.core.predictors.rank_agreement.paired_tau_difference`), so "ranks better" is
     told apart from the noise of a tau over a few dozen architectures.
 
+    With ``draw_top_fraction``, the architectures are drawn instead from where a search that follows
+    the predictor looks: uniformly from the best predicted ``draw_top_fraction`` of
+    ``draw_candidates`` random draws (with the seed and sizes of the path set, FGPS's own pool). A
+    second shot trains on that region, so this asks whether it ranks better where it was trained;
+    "random" architectures in the metrics are then random members of that pool.
+
     With ``chance_level``, the agreement is also measured among the architectures that learn: those
     whose stand-alone value of the first metric is better than chance. A space where many draws
     compute a constant (a NASRec last block that hands the head nothing) gives every scorer an easy
@@ -88,6 +95,11 @@ class RankingStudyStage:
             settings stops the stage with the keys that differ. Also its study's folder itself
             (``ranking/``, or ``ranking.before-recompute/`` after ``recompute_from``)
             (default: ``None``).
+        draw_top_fraction: draw the architectures from this best predicted share of
+            ``draw_candidates`` random ones, scored by ``predictor_stage``'s predictor (default:
+            ``None``, uniformly from the space).
+        draw_candidates: random architectures that ``draw_top_fraction`` keeps a share of
+            (default: ``2000``).
         name: stage name (default: ``"ranking"``).
     """
 
@@ -111,10 +123,14 @@ class RankingStudyStage:
         bootstrap_resamples: int = 2000,
         reuse_from: str | None = None,
         chance_level: float | None = None,
+        draw_top_fraction: float | None = None,
+        draw_candidates: int = 2000,
         name: str = "ranking",
     ) -> None:
         if num_archs == 1 or num_archs < 0:
             raise ValueError(f"RankingStudyStage: num_archs must be 0 (skip) or at least 2, got {num_archs}")
+        if draw_top_fraction is not None and num_archs:
+            _check_pool(draw_top_fraction, draw_candidates, num_archs, predictor_stage)
         self.space, self.evaluator, self.num_archs = space, evaluator, num_archs
         self.supernet_stages = dict(supernet_stages or {})
         self.predictor_stage, self.child_key, self.top, self.seed = predictor_stage, child_key, top, seed
@@ -123,6 +139,7 @@ class RankingStudyStage:
         self.bootstrap_resamples = bootstrap_resamples
         self.reuse_from = Path(reuse_from) if reuse_from else None
         self.chance_level = chance_level
+        self.draw_top_fraction, self.draw_candidates = draw_top_fraction, draw_candidates
 
     @property
     def consumes(self) -> dict[str, type[StageResult]]:
@@ -144,12 +161,14 @@ class RankingStudyStage:
             log.info(f"Stage {self.name!r}: no ranking study (num_archs=0)")
             return ReportResult()
         out = context.output_dir / "ranking"
-        archs = distinct_samples(self.space, self.num_archs, np.random.default_rng(self.seed))
+        archs = self._draw(context)
         truth, selection = self._stand_alone(context, archs, out)
         scores = self._scores(context, archs)
         rows = self._agreement(scores, truth)
         differences = self._tau_differences(scores, truth)
         metrics: dict[str, Any] = {f"{self.name}/architectures": len(archs)}
+        if self.draw_top_fraction is not None:
+            metrics[f"{self.name}/drawn_from_top_fraction"] = self.draw_top_fraction
         learning = self._learning(truth)
         measured = self.chance_level is not None and len(learning) >= 2
         learning_rows = self._agreement_among(learning, scores, truth) if measured else []
@@ -191,6 +210,25 @@ class RankingStudyStage:
             "every score and result": str(out / "ranking.json"),
         }
         return ReportResult(metrics=metrics, files=files)
+
+    def _draw(self, context: RunContext) -> list[Arch]:
+        """The R architectures: uniformly from the space, or from the predictor's best share."""
+        if self.draw_top_fraction is None:
+            return distinct_samples(self.space, self.num_archs, np.random.default_rng(self.seed))
+        archs, _ = select_path_set(
+            self.space,
+            self._predictor(context).predict,
+            self.num_archs,
+            self.draw_candidates,
+            self.draw_top_fraction,
+            "pool_random",
+            self.seed,
+        )
+        return archs
+
+    def _predictor(self, context: RunContext) -> ArchPredictor:
+        file = context.result(self.predictor_stage, PredictorResult).predictor
+        return ArchPredictor.load(file, self.space)
 
     def _stand_alone(
         self, context: RunContext, archs: Sequence[Arch], out: Path
@@ -246,9 +284,8 @@ class RankingStudyStage:
             results = [evaluate(arch) for arch in archs]
             scores[scorer] = {m: [float(r[m]) for r in results] for m in self.metrics if m in results[0]}
         if self.predictor_stage:
-            file = context.result(self.predictor_stage, PredictorResult).predictor
-            predictor = ArchPredictor.load(file, self.space)
-            scores["predictor"] = {self._predicted_metric(): predictor.predict(list(archs)).tolist()}
+            predicted = self._predictor(context).predict(list(archs)).tolist()
+            scores["predictor"] = {self._predicted_metric(): predicted}
         return scores
 
     def _predicted_metric(self) -> str:
@@ -382,6 +419,12 @@ class RankingStudyStage:
             ]
 
         lines = table(rows)
+        if self.draw_top_fraction is not None:
+            lines.insert(
+                0,
+                f"Architectures drawn from the best predicted {self.draw_top_fraction} of "
+                f"{self.draw_candidates} random ones.\n",
+            )
         if self.chance_level is not None:
             count = metrics[f"{self.name}/learning_architectures"]
             lines.append(
@@ -428,3 +471,17 @@ class RankingStudyStage:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, num_archs={self.num_archs})"
+
+
+def _check_pool(top_fraction: float, candidates: int, num_archs: int, predictor_stage: str | None) -> None:
+    """Refuse a predicted-top draw that has no predictor or a pool smaller than the study."""
+    if predictor_stage is None:
+        raise ValueError("RankingStudyStage: draw_top_fraction needs a predictor_stage to rank the draws")
+    if not 0.0 < top_fraction <= 1.0:
+        raise ValueError(f"RankingStudyStage: draw_top_fraction must be in (0, 1], got {top_fraction}")
+    pool = math.ceil(top_fraction * candidates)
+    if pool < num_archs:
+        raise ValueError(
+            f"RankingStudyStage: the best {top_fraction} of {candidates} draws is {pool} architectures, "
+            f"fewer than the {num_archs} of the study; raise draw_candidates or draw_top_fraction"
+        )

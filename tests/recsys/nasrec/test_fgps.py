@@ -12,7 +12,7 @@ from omegaconf import open_dict
 
 import nasforge.pipeline.training as training
 import nasforge.stages.train as train_stage
-from nasforge.core.search.path_set import save_path_set
+from nasforge.core.search.path_set import distinct_samples, save_path_set
 from nasforge.core.search.random_baseline import best_of_k_pick_probabilities
 from nasforge.pipeline import run
 from nasforge.pipeline.reuse import TrainedOtherwiseError
@@ -171,3 +171,45 @@ def test_agreement_among_learning_architectures_leaves_out_those_at_chance():
     among = stage._agreement_among(learning, scores, truth)[0]["kendall_tau"]
     assert overall > 0.3 and among == pytest.approx(-1.0)
     assert RankingStudyStage(space=None, evaluator=None, num_archs=8)._learning(truth) == list(range(8))
+
+
+class _ByHash:
+    """A predictor whose scores are a fixed function of the architecture."""
+
+    def predict(self, archs):
+        return np.array([int(a.hash[:6], 16) for a in archs], dtype=float)
+
+
+def test_a_study_drawn_from_the_predicted_top_holds_only_pool_architectures():
+    space = _space()
+    stage = RankingStudyStage(
+        space=space,
+        evaluator=None,
+        num_archs=6,
+        predictor_stage="predictor",
+        seed=3,
+        draw_top_fraction=0.1,
+        draw_candidates=80,
+    )
+    stage._predictor = lambda context: _ByHash()
+    drawn = stage._draw(context=None)
+    candidates = distinct_samples(space, 80, np.random.default_rng(3))
+    pool = sorted(candidates, key=lambda a: -_ByHash().predict([a])[0])[:8]
+    assert len(set(drawn)) == 6 and set(drawn) <= set(pool)
+    assert stage._draw(context=None) == drawn  # the seed fixes the draw
+    uniform = RankingStudyStage(space=space, evaluator=None, num_archs=6, seed=3)._draw(context=None)
+    assert uniform == distinct_samples(space, 6, np.random.default_rng(3))
+
+
+def test_a_predicted_top_draw_without_a_predictor_or_pool_says_so():
+    with pytest.raises(ValueError, match="needs a predictor_stage"):
+        RankingStudyStage(space=None, evaluator=None, num_archs=6, draw_top_fraction=0.1)
+    with pytest.raises(ValueError, match="is 5 architectures, fewer than the 6"):
+        RankingStudyStage(
+            space=None,
+            evaluator=None,
+            num_archs=6,
+            predictor_stage="predictor",
+            draw_top_fraction=0.1,
+            draw_candidates=50,
+        )
