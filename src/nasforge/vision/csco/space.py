@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from nasforge.core.arch import Arch, FrozenDict, check_arch, genes_list, thaw
+from nasforge.core.encoding_memo import EncodingMemo
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
 from nasforge.vision.csco import features
 from nasforge.vision.csco.macro import MACROS, Macro, StageSpec
@@ -96,6 +97,7 @@ class CSCOSpace:
         digest = hashlib.sha1(json.dumps(self.config, sort_keys=True).encode()).hexdigest()[:8]
         self.name = f"csco-{variant}" if is_default else f"csco-{variant}-{digest}"
         self._valid: weakref.WeakSet[Arch] = weakref.WeakSet()
+        self._codes = EncodingMemo()
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickles without the memo of valid archs: weak references do not pickle."""
@@ -244,7 +246,7 @@ class CSCOSpace:
         """Edges present in one of ``a`` and ``b`` but not the other, over all stages: adding or
         removing an edge is one step, moving one is two (the neighbourhoods of search-space
         shrinkage)."""
-        return int(np.abs(self.encode(a) - self.encode(b)).sum())
+        return int(np.abs(self._codes(a, self.encode) - self._codes(b, self.encode)).sum())
 
     def describe(self, arch: Arch) -> str:
         """One line per stage, for logs: ``stage 0: 0->1 1->2 | sources [0, 3, ...] | leaves [2, ...]``."""

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from nasforge.core.arch import Arch, FrozenDict, check_arch, genes_list, thaw
+from nasforge.core.encoding_memo import EncodingMemo
 from nasforge.core.predictors.arch_graph import ArchGraph, GraphBatch
 from nasforge.vision.csco import features
 from nasforge.vision.csco.space import CSCOSpace
@@ -38,8 +39,6 @@ _DEFAULT_NUM_NODES = 7
 #: the share of mutations that change an operator: each kind equally likely when all are possible
 _OP_MUTATION_RATE = 1 / len(MUTATION_KINDS)
 _STAGE_KEYS = ("edges", "ops")
-#: encodings :meth:`DCSODSpace.distance` keeps before it starts afresh
-_REMEMBERED_CODES = 10_000
 
 
 class DCSODSpace:
@@ -89,7 +88,7 @@ class DCSODSpace:
             raise ValueError(f"{name}: invalid wiring settings; {err}") from None
         self.ops: tuple[str, ...] = tuple(ops)
         self._op_index = {op: k for k, op in enumerate(self.ops)}
-        self._codes: dict[Arch, np.ndarray] = {}
+        self._codes = EncodingMemo()
         wiring = self.wiring
         self.num_nodes, self.max_edges, self.variant = wiring.num_nodes, wiring.max_edges, wiring.variant
         self.stages, self.macro, self.pairs = wiring.stages, wiring.macro, wiring.pairs
@@ -245,17 +244,7 @@ class DCSODSpace:
     def distance(self, a: Arch, b: Arch) -> int:
         """The Hamming distance of the encodings: adding or removing an edge is one step, moving an
         edge or changing a node's operator two."""
-        return int(np.abs(self._code(a) - self._code(b)).sum())
-
-    def _code(self, arch: Arch) -> np.ndarray:
-        """``encode(arch)``, remembered: a search within a region around labelled architectures
-        measures every proposal against each of them (:class:`~nasforge.core.search.subspace.ShrunkSpace`)."""
-        code = self._codes.get(arch)
-        if code is None:
-            if len(self._codes) >= _REMEMBERED_CODES:
-                self._codes.clear()
-            code = self._codes[arch] = self.encode(arch)
-        return code
+        return int(np.abs(self._codes(a, self.encode) - self._codes(b, self.encode)).sum())
 
     def describe(self, arch: Arch) -> str:
         """One line per stage, for logs:
