@@ -62,8 +62,9 @@ class RankingStudyStage:
 
     With ``draw_top_fraction``, the architectures are drawn instead from where a search that follows
     the predictor looks: uniformly from the best predicted ``draw_top_fraction`` of
-    ``draw_candidates`` random draws (with the seed and sizes of the path set, FGPS's own pool). A
-    second shot trains on that region, so this asks whether it ranks better where it was trained;
+    ``draw_candidates`` random draws (the two-shot pipeline passes the path set's M; with the path
+    set's seed and q that is FGPS's own pool). A second shot trains on that region, so this asks
+    whether it ranks better where it was trained;
     "random" architectures in the metrics are then random members of that pool.
 
     With ``chance_level``, the agreement is also measured among the architectures that learn: those
