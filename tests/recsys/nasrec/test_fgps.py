@@ -180,17 +180,15 @@ class _ByHash:
         return np.array([int(a.hash[:6], 16) for a in archs], dtype=float)
 
 
+def _pool_study(space=None, **settings):
+    """A study of 6 architectures drawn from the best predicted tenth."""
+    defaults = {"num_archs": 6, "predictor_stage": "predictor", "draw_top_fraction": 0.1}
+    return RankingStudyStage(space=space, evaluator=None, **{**defaults, **settings})
+
+
 def test_a_study_drawn_from_the_predicted_top_holds_only_pool_architectures():
     space = _space()
-    stage = RankingStudyStage(
-        space=space,
-        evaluator=None,
-        num_archs=6,
-        predictor_stage="predictor",
-        seed=3,
-        draw_top_fraction=0.1,
-        draw_candidates=80,
-    )
+    stage = _pool_study(space, seed=3, draw_candidates=80)
     stage._predictor = lambda context: _ByHash()
     drawn = stage._draw(context=None)
     candidates = distinct_samples(space, 80, np.random.default_rng(3))
@@ -203,13 +201,6 @@ def test_a_study_drawn_from_the_predicted_top_holds_only_pool_architectures():
 
 def test_a_predicted_top_draw_without_a_predictor_or_pool_says_so():
     with pytest.raises(ValueError, match="needs a predictor_stage"):
-        RankingStudyStage(space=None, evaluator=None, num_archs=6, draw_top_fraction=0.1)
+        _pool_study(predictor_stage=None)
     with pytest.raises(ValueError, match="is 5 architectures, fewer than the 6"):
-        RankingStudyStage(
-            space=None,
-            evaluator=None,
-            num_archs=6,
-            predictor_stage="predictor",
-            draw_top_fraction=0.1,
-            draw_candidates=50,
-        )
+        _pool_study(draw_candidates=50)
