@@ -1,3 +1,5 @@
+import pickle
+
 import numpy as np
 import pytest
 
@@ -32,3 +34,13 @@ def test_the_memo_starts_afresh_past_its_limit():
     assert calls == ["a", "bb", "ccc", "a"] and len(memo) == 2
     with pytest.raises(ValueError, match="at least 1"):
         EncodingMemo(limit=0)
+
+
+def test_a_space_pickles_without_its_memo():
+    space = CSCOSpace(num_nodes=6)
+    rng = np.random.default_rng(1)
+    a, b = space.sample(rng), space.sample(rng)
+    distance = space.distance(a, b)
+    copy = pickle.loads(pickle.dumps(space))
+    assert len(space._codes) == 2 and len(copy._codes) == 0
+    assert copy.distance(a, b) == distance and copy._codes.limit == space._codes.limit

@@ -36,3 +36,10 @@ class EncodingMemo:
 
     def __len__(self) -> int:
         return len(self._codes)
+
+    def __getstate__(self) -> dict[str, int]:
+        """Pickles empty: a space sent to other processes need not carry what this one encoded."""
+        return {"limit": self.limit}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.limit, self._codes = state["limit"], {}
