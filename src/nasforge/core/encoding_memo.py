@@ -34,6 +34,10 @@ class EncodingMemo:
             code = self._codes[arch] = encode(arch)
         return code
 
+    def l1_distance(self, a: Arch, b: Arch, encode: Callable[[Arch], np.ndarray]) -> int:
+        """The L1 distance of the remembered encodings of ``a`` and ``b`` (Hamming on 0/1 codes)."""
+        return int(np.abs(self(a, encode) - self(b, encode)).sum())
+
     def __len__(self) -> int:
         return len(self._codes)
 

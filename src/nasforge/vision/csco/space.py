@@ -246,7 +246,7 @@ class CSCOSpace:
         """Edges present in one of ``a`` and ``b`` but not the other, over all stages: adding or
         removing an edge is one step, moving one is two (the neighbourhoods of search-space
         shrinkage)."""
-        return int(np.abs(self._codes(a, self.encode) - self._codes(b, self.encode)).sum())
+        return self._codes.l1_distance(a, b, self.encode)
 
     def describe(self, arch: Arch) -> str:
         """One line per stage, for logs: ``stage 0: 0->1 1->2 | sources [0, 3, ...] | leaves [2, ...]``."""

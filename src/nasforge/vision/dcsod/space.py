@@ -244,7 +244,7 @@ class DCSODSpace:
     def distance(self, a: Arch, b: Arch) -> int:
         """The Hamming distance of the encodings: adding or removing an edge is one step, moving an
         edge or changing a node's operator two."""
-        return int(np.abs(self._codes(a, self.encode) - self._codes(b, self.encode)).sum())
+        return self._codes.l1_distance(a, b, self.encode)
 
     def describe(self, arch: Arch) -> str:
         """One line per stage, for logs:
